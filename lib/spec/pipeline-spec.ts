@@ -1,0 +1,180 @@
+import { z } from 'zod';
+import { durationSchema } from './duration.js';
+
+/** Name rule shared by models and features: safe in workflow IDs, file paths and SQL identifiers we build. */
+const identifier = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,62}$/, 'expected lower-case letters, digits, "_" or "-", starting with a letter (max 63)');
+
+const numericConstraints = z.strictObject({
+  min: z.number().optional(),
+  max: z.number().optional(),
+  /** Missing values allowed at all (default true). */
+  nullable: z.boolean().default(true),
+  /** Largest tolerated fraction of missing values before the validation gate fails (default 0.3). */
+  maxMissingRate: z.number().min(0).max(1).default(0.3),
+});
+
+const categoricalConstraints = z.strictObject({
+  /** The known categories; values outside are anomalies. */
+  values: z.array(z.string()).min(1).optional(),
+  nullable: z.boolean().default(true),
+  maxMissingRate: z.number().min(0).max(1).default(0.3),
+});
+
+export const featureSpecSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    name: z.string().min(1),
+    type: z.literal('numeric'),
+    constraints: numericConstraints.default({ nullable: true, maxMissingRate: 0.3 }),
+  }),
+  z.strictObject({
+    name: z.string().min(1),
+    type: z.literal('categorical'),
+    constraints: categoricalConstraints.default({ nullable: true, maxMissingRate: 0.3 }),
+  }),
+]);
+
+export const taskSchema = z.enum(['binary', 'multiclass', 'regression']);
+
+export const metricNameSchema = z.enum([
+  'accuracy',
+  'roc_auc',
+  'f1',
+  'precision',
+  'recall',
+  'log_loss',
+  'macro_f1',
+  'rmse',
+  'mae',
+  'r2',
+]);
+
+const datasetSchema = z.strictObject({
+  uri: z.string().regex(/^(file|s3):\/\/.+/, 'expected a "file://" or "s3://" URI'),
+  format: z.enum(['csv', 'jsonl', 'parquet']),
+  /** Pin the pipeline to one dataset version (sha256 of the file's bytes). */
+  version: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'expected a sha256 hex digest')
+    .optional(),
+});
+
+const trainerSchema = z.strictObject({
+  algorithm: z.enum(['logistic_regression']),
+  hyperparameters: z
+    .strictObject({
+      learningRate: z.number().positive().max(10).default(0.1),
+      epochs: z.number().int().min(1).max(10_000).default(30),
+      batchSize: z.number().int().min(1).max(1_000_000).default(256),
+      l2: z.number().min(0).max(100).default(0.0001),
+    })
+    .default({ learningRate: 0.1, epochs: 30, batchSize: 256, l2: 0.0001 }),
+  resources: z.enum(['cpu', 'gpu']).default('cpu'),
+  /** When `resources: gpu` and no GPU worker starts the task in time: run on CPU instead, or fail. */
+  gpuFallback: z.enum(['cpu', 'fail']).default('cpu'),
+  /** How long training may wait for a GPU worker to pick it up. */
+  gpuScheduleToStartTimeout: durationSchema.default('60s'),
+});
+
+const evaluationSchema = z.strictObject({
+  primaryMetric: metricNameSchema,
+  /** Absolute floor for the primary metric (a ceiling for loss/error metrics). */
+  minimum: z.number(),
+  /** Required improvement over the current champion on the same holdout. */
+  minImprovement: z.number().min(0).default(0),
+});
+
+const deploymentSchema = z.strictObject({
+  strategy: z.enum(['replace']).default('replace'),
+  /** How long the deploy waits for serving replicas to report the new version loaded. */
+  readyTimeout: durationSchema.default('60s'),
+});
+
+const monitoringSchema = z.strictObject({
+  window: durationSchema.default('5m'),
+  /** PSI above which a feature counts as drifted. */
+  driftThreshold: z.number().positive().default(0.2),
+  /** Fraction of features that must drift for dataset drift. */
+  driftShare: z.number().gt(0).max(1).default(0.5),
+  /** Performance floor on labelled traffic (primary metric). */
+  performanceFloor: z.number().optional(),
+  /** Fewest predictions in a window before drift is judged. */
+  minSamples: z.number().int().min(1).default(200),
+  /** Consecutive breached windows before the controller is signalled. */
+  consecutiveBreaches: z.number().int().min(1).default(1),
+});
+
+const scheduleSchema = z.union([
+  z.strictObject({ cron: z.string().min(9, 'expected a cron expression such as "0 3 * * *"') }),
+  z.strictObject({ every: durationSchema }),
+]);
+
+const splitSchema = z.strictObject({
+  holdoutFraction: z.number().gt(0).lt(1).default(0.2),
+  seed: z.number().int().default(42),
+});
+
+export const pipelineSpecSchema = z
+  .strictObject({
+    apiVersion: z.literal('mlops/v1'),
+    model: identifier,
+    description: z.string().optional(),
+    dataset: datasetSchema,
+    features: z.array(featureSpecSchema).min(1),
+    label: z.strictObject({
+      name: z.string().min(1),
+      task: taskSchema,
+      /** For binary tasks: the label value that counts as positive (default "1"). */
+      positive: z.string().default('1'),
+    }),
+    split: splitSchema.default({ holdoutFraction: 0.2, seed: 42 }),
+    trainer: trainerSchema,
+    evaluation: evaluationSchema,
+    deployment: deploymentSchema.default({ strategy: 'replace', readyTimeout: '60s' }),
+    monitoring: monitoringSchema.default({
+      window: '5m',
+      driftThreshold: 0.2,
+      driftShare: 0.5,
+      minSamples: 200,
+      consecutiveBreaches: 1,
+    }),
+    schedule: scheduleSchema.optional(),
+  })
+  .superRefine((spec, ctx) => {
+    const seen = new Map<string, number>();
+    spec.features.forEach((f, i) => {
+      const prev = seen.get(f.name);
+      if (prev !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['features', i, 'name'],
+          message: `duplicate feature name "${f.name}" (also features[${prev}])`,
+        });
+      }
+      seen.set(f.name, i);
+      if (f.name === spec.label.name) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['features', i, 'name'],
+          message: `feature "${f.name}" is also the label`,
+        });
+      }
+    });
+    if (spec.label.task !== 'binary' && spec.trainer.algorithm === 'logistic_regression') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['trainer', 'algorithm'],
+        message: `"logistic_regression" trains binary tasks only, but label.task is "${spec.label.task}"`,
+      });
+    }
+  });
+
+/** A validated pipeline spec (defaults applied). JSON-shaped: safe as a workflow argument. */
+export type PipelineSpec = z.output<typeof pipelineSpecSchema>;
+export type FeatureSpec = z.output<typeof featureSpecSchema>;
+export type MetricName = z.output<typeof metricNameSchema>;
+export type Task = z.output<typeof taskSchema>;
+
+/** Metrics where lower is better. */
+export const LOWER_IS_BETTER: ReadonlySet<MetricName> = new Set(['log_loss', 'rmse', 'mae']);
