@@ -1,0 +1,14 @@
+/**
+ * A dataset in columnar form, typed by the pipeline spec's features.
+ * Numeric columns are Float64Array with NaN for a missing value; categorical columns hold strings or null.
+ */
+export interface FeatureTable {
+  rowCount: number;
+  numeric: Record<string, Float64Array>;
+  categorical: Record<string, Array<string | null>>;
+  /** Raw label values as strings (null = missing); null when the table has no label column (serving traffic). */
+  label: Array<string | null> | null;
+}
+
+/** One raw record as received by serving or read from JSONL: feature name to value. */
+export type FeatureRecord = Record<string, unknown>;

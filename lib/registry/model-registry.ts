@@ -1,0 +1,78 @@
+import type {
+  Deployment,
+  DeployedModel,
+  FeedbackEntry,
+  ModelSummary,
+  ModelVersion,
+  NewModelVersion,
+  PredictionLogEntry,
+  ReplicaStatus,
+} from './types.js';
+
+/** Timing and outcome of one pipeline stage (the Level 1 metadata store). */
+export interface StageRecord {
+  runId: string;
+  stage: string;
+  status: 'started' | 'completed' | 'failed' | 'skipped';
+  startedAt: string;
+  finishedAt: string | null;
+  details: unknown;
+}
+
+/** A labelled prediction: a logged prediction joined with its feedback. */
+export interface LabelledPrediction extends PredictionLogEntry {
+  label: string | number;
+}
+
+/**
+ * The model registry and metadata store. Implemented on PostgreSQL through `pg` (works the same against the
+ * embedded PGlite socket server). All methods are safe to retry: writes are idempotent on natural keys.
+ */
+export interface ModelRegistry {
+  /** Applies pending migrations (idempotent). */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Registers a version; a second call with the same `runId` returns the existing version with `created: false`. */
+  registerVersion(input: NewModelVersion): Promise<{ version: number; created: boolean }>;
+  getVersion(model: string, version: number): Promise<ModelVersion | null>;
+  /** Version carrying `alias` (e.g. `champion`), or null. */
+  getVersionByAlias(model: string, alias: string): Promise<ModelVersion | null>;
+  listVersions(model: string): Promise<ModelVersion[]>;
+  listModels(): Promise<ModelSummary[]>;
+  setAlias(model: string, alias: string, version: number): Promise<void>;
+
+  /**
+   * Makes `version` the deployed one (moves the `champion` alias and appends to deployment history) in one
+   * transaction. Idempotent on `runId`.
+   */
+  recordDeployment(input: { model: string; version: number; runId: string }): Promise<Deployment>;
+  /** The currently deployed version of every model (what serving replicas load). */
+  listDeployed(): Promise<DeployedModel[]>;
+  getDeployed(model: string): Promise<DeployedModel | null>;
+  /** Which version served `model` at `at` (ISO time). */
+  deploymentAt(model: string, at: string): Promise<Deployment | null>;
+  listDeployments(model: string): Promise<Deployment[]>;
+
+  /** Pipeline run metadata (per-step timings). Idempotent on (runId, stage). */
+  recordPipelineRun(input: { runId: string; model: string; trigger: string; specHash: string }): Promise<void>;
+  recordStage(stage: StageRecord): Promise<void>;
+  finishPipelineRun(input: { runId: string; outcome: string; version: number | null; error: string | null }): Promise<void>;
+
+  /** Serving: batched prediction log and ground-truth feedback. */
+  logPredictions(entries: PredictionLogEntry[]): Promise<void>;
+  recordFeedback(entries: FeedbackEntry[]): Promise<void>;
+  /** Logged predictions of a model in [from, to). */
+  readPredictions(model: string, from: string, to: string, limit?: number): Promise<PredictionLogEntry[]>;
+  /** Predictions in [from, to) that have feedback. */
+  readLabelledPredictions(model: string, from: string, to: string, limit?: number): Promise<LabelledPrediction[]>;
+
+  /** Serving replicas report what they have loaded; deploy waits on these. */
+  reportReplica(status: ReplicaStatus): Promise<void>;
+  /** Replicas serving `model` that heartbeated within `freshWithinMs`. */
+  listReplicas(model: string, freshWithinMs: number): Promise<ReplicaStatus[]>;
+
+  /** Monitoring and controller records. */
+  recordMonitorReport(input: { model: string; version: number; windowStart: string; windowEnd: string; status: string; report: unknown }): Promise<void>;
+  recordRetrainDecision(input: { model: string; trigger: string; decision: string; pipelineId: string | null; details: unknown }): Promise<void>;
+}
