@@ -1,0 +1,51 @@
+import type { ControllerDecision } from '../contracts/controller.js';
+import type { RecordRunInput } from '../contracts/payloads.js';
+import { specHash } from '../lib/spec/spec-hash.js';
+import type { ActivityDeps } from './deps.js';
+import { permanentErrorsAreFinal } from './errors.js';
+
+/** The Level 1 metadata store: pipeline runs, per-stage timings, and the controller's decisions. */
+export function createRecordMetadata(deps: ActivityDeps) {
+  async function recordPipelineRun(input: RecordRunInput): Promise<void> {
+    await permanentErrorsAreFinal(async () => {
+      await deps.registry.recordPipelineRun({
+        runId: input.runId,
+        model: input.model,
+        trigger: input.trigger.kind,
+        specHash: specHash(input.spec),
+      });
+      for (const stage of input.stages) {
+        await deps.registry.recordStage({
+          runId: input.runId,
+          stage: stage.stage,
+          status: 'completed',
+          startedAt: stage.startedAt,
+          finishedAt: stage.finishedAt,
+          details: { detail: stage.detail },
+        });
+      }
+      if (input.outcome !== 'running') {
+        await deps.registry.finishPipelineRun({
+          runId: input.runId,
+          outcome: input.outcome,
+          version: input.version,
+          error: input.error,
+        });
+      }
+    });
+  }
+
+  async function recordRetrainDecision(input: { model: string; decision: ControllerDecision }): Promise<void> {
+    await permanentErrorsAreFinal(() =>
+      deps.registry.recordRetrainDecision({
+        model: input.model,
+        trigger: input.decision.trigger.kind,
+        decision: input.decision.decision,
+        pipelineId: input.decision.pipelineId,
+        details: input.decision,
+      }),
+    );
+  }
+
+  return { recordPipelineRun, recordRetrainDecision };
+}

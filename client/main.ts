@@ -1,0 +1,182 @@
+/**
+ * The `mlops` CLI. `npm run mlops -- <command>` (or `npx tsx client/main.ts <command>`).
+ * Wrong arguments print usage and exit 2; failures print one message and exit 1.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { SpecValidationError } from '../lib/spec/errors.js';
+import { UsageError } from './errors.js';
+
+const program = new Command('mlops')
+  .description('The ML lifecycle as durable Temporal workflows: validate, train, evaluate, register, deploy, monitor, retrain.')
+  .showHelpAfterError('(run `mlops help <command>` for usage)')
+  .exitOverride();
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+function fraction(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('expected a number between 0 and 1');
+  return n;
+}
+
+program
+  .command('dev')
+  .description('start the embedded stack: Temporal dev server (UI :8233), embedded PostgreSQL, file artifacts, workers, serving')
+  .option('--no-gpu-worker', 'do not start the dev-mode GPU worker (training for gpu specs then falls back to CPU)')
+  .action(async (opts: { gpuWorker: boolean }) => {
+    const { runDevStackUntilSignalled } = await import('./dev-stack.js');
+    await runDevStackUntilSignalled({ gpuWorker: opts.gpuWorker });
+  });
+
+program
+  .command('demo')
+  .description('run the whole loop on the embedded stack: train v1, serve, drift, retrain v2, schedule')
+  .option('--keep-running', 'keep the stack running afterwards for inspection in the Web UI')
+  .option('--spec <file>', 'pipeline spec', 'examples/churn/pipeline.yaml')
+  .action(async (opts: { keepRunning?: boolean; spec: string }) => {
+    const { runDemo } = await import('./demo.js');
+    await runDemo({ keepRunning: opts.keepRunning ?? false, specPath: opts.spec });
+  });
+
+program
+  .command('run')
+  .description('validate the spec and run the training pipeline now (through the model\'s retraining controller)')
+  .argument('<spec>', 'pipeline spec YAML file')
+  .option('--wait', 'follow the pipeline stage by stage until it finishes')
+  .option('--reason <text>', 'why this run', 'manual run from the CLI')
+  .action(async (specPath: string, opts: { wait?: boolean; reason: string }) => {
+    const { runCommand } = await import('./commands/cli-actions.js');
+    await runCommand(specPath, { wait: opts.wait ?? false, reason: opts.reason });
+  });
+
+program
+  .command('retrain')
+  .description('ask a model\'s controller to retrain now')
+  .argument('<model>', 'model name')
+  .requiredOption('--reason <text>', 'why (recorded with the run)')
+  .option('--wait', 'follow the pipeline until it finishes')
+  .action(async (model: string, opts: { reason: string; wait?: boolean }) => {
+    const { retrainCommand } = await import('./commands/cli-actions.js');
+    await retrainCommand(model, { reason: opts.reason, wait: opts.wait ?? false });
+  });
+
+program
+  .command('new-data')
+  .description('tell a model\'s controller that a new dataset has landed (it retrains on it)')
+  .argument('<model>', 'model name')
+  .requiredOption('--dataset <uri>', 'file:// or s3:// URI of the new dataset')
+  .action(async (model: string, opts: { dataset: string }) => {
+    if (!/^(file|s3):\/\/.+/.test(opts.dataset)) throw new UsageError(`--dataset: expected a file:// or s3:// URI, found "${opts.dataset}"`);
+    const { newDataCommand } = await import('./commands/cli-actions.js');
+    await newDataCommand(model, opts.dataset);
+  });
+
+program
+  .command('status')
+  .description('controller, monitor and registry status of a model')
+  .argument('<model>', 'model name')
+  .action(async (model: string) => {
+    const { statusCommand } = await import('./commands/cli-actions.js');
+    await statusCommand(model);
+  });
+
+const models = program.command('models').description('the model registry');
+models
+  .command('list')
+  .description('all models with their latest and champion versions')
+  .action(async () => {
+    const { modelsListCommand } = await import('./commands/models.js');
+    await modelsListCommand();
+  });
+models
+  .command('show')
+  .description('versions of a model, or one version (<model>@<version>) with lineage and metrics')
+  .argument('<model>', 'model or model@version')
+  .action(async (ref: string) => {
+    const { modelsShowCommand } = await import('./commands/models.js');
+    await modelsShowCommand(ref);
+  });
+
+const schedule = program.command('schedule').description('Temporal Schedules for periodic retraining');
+schedule
+  .command('create')
+  .description('create schedule-<model> from a spec (cadence from --cron/--every or the spec\'s schedule section)')
+  .argument('<spec>', 'pipeline spec YAML file')
+  .option('--cron <expr>', 'cron expression, e.g. "0 3 * * 0"')
+  .option('--every <duration>', 'interval, e.g. 24h')
+  .addOption(new Option('--overlap <policy>', 'overlap policy').choices(['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all']).default('skip'))
+  .option('--catchup-window <duration>', 'how far back missed runs are caught up', '1h')
+  .option('--no-pause-on-failure', 'keep the schedule running after a failed run')
+  .option('--paused', 'create it paused')
+  .action(async (specPath: string, opts: Record<string, unknown>) => {
+    const { scheduleCreateCommand } = await import('./commands/cli-actions.js');
+    await scheduleCreateCommand(specPath, opts);
+  });
+for (const [name, description] of [
+  ['describe', 'show cadence, policies, recent and next runs'],
+  ['pause', 'pause the schedule'],
+  ['unpause', 'resume the schedule'],
+  ['trigger', 'run the schedule\'s action now'],
+  ['delete', 'delete the schedule'],
+] as const) {
+  schedule
+    .command(name)
+    .description(description)
+    .argument('<model>', 'model name')
+    .option('--note <text>', 'note recorded with pause/unpause')
+    .action(async (model: string, opts: { note?: string }) => {
+      const { scheduleActionCommand } = await import('./commands/cli-actions.js');
+      await scheduleActionCommand(name, model, opts.note);
+    });
+}
+schedule
+  .command('list')
+  .description('list retraining schedules')
+  .action(async () => {
+    const { scheduleListCommand } = await import('./commands/cli-actions.js');
+    await scheduleListCommand();
+  });
+schedule
+  .command('backfill')
+  .description('run the schedule\'s actions for a past time range')
+  .argument('<model>', 'model name')
+  .requiredOption('--start <iso>', 'range start (ISO time)')
+  .requiredOption('--end <iso>', 'range end (ISO time)')
+  .addOption(new Option('--overlap <policy>', 'overlap policy for the backfill').choices(['skip', 'buffer_one', 'buffer_all', 'allow_all']).default('buffer_all'))
+  .action(async (model: string, opts: { start: string; end: string; overlap: string }) => {
+    const { scheduleBackfillCommand } = await import('./commands/cli-actions.js');
+    await scheduleBackfillCommand(model, opts);
+  });
+
+const data = program.command('data').description('example data');
+data
+  .command('generate')
+  .description('write the seeded churn example dataset (optionally drifted)')
+  .requiredOption('--out <path>', 'CSV file to write')
+  .option('--rows <n>', 'rows', positiveInt, 5000)
+  .option('--seed <n>', 'seed', positiveInt, 42)
+  .option('--drift <fraction>', 'drift strength 0..1', fraction, 0)
+  .action(async (opts: { out: string; rows: number; seed: number; drift: number }) => {
+    const { dataGenerateCommand } = await import('./commands/cli-actions.js');
+    await dataGenerateCommand(opts);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else if (err instanceof UsageError) {
+    console.error(`mlops: ${err.message}`);
+    process.exitCode = err.exitCode;
+  } else if (err instanceof SpecValidationError) {
+    console.error(`mlops: ${err.message}`);
+    process.exitCode = 2;
+  } else {
+    console.error(`mlops: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,48 @@
+/** Monitoring payloads shared by the monitor workflow, its activity and the controller. JSON-shaped. */
+
+export type MonitorStatus = 'ok' | 'drift' | 'degraded' | 'insufficient_data' | 'no_model';
+
+export interface FeatureDriftScore {
+  name: string;
+  score: number;
+  drifted: boolean;
+}
+
+/** What one monitoring window found. */
+export interface MonitorWindowReport {
+  model: string;
+  version: number | null;
+  windowStart: string;
+  windowEnd: string;
+  status: MonitorStatus;
+  /** Predictions logged in the window. */
+  predictions: number;
+  /** Of those, how many have ground-truth feedback. */
+  labelled: number;
+  drift: { share: number; datasetDrift: boolean; features: FeatureDriftScore[] } | null;
+  performance: { metric: string; value: number; floor: number | null } | null;
+  latencyMs: { p50: number; p99: number } | null;
+  /** One human line, e.g. "drift: 4/7 features (plan 0.61, tenure_months 0.44)". */
+  summary: string;
+  reportUri: string | null;
+}
+
+export interface MonitorWindowInput {
+  model: string;
+  windowStart: string;
+  windowEnd: string;
+  driftThreshold: number;
+  driftShare: number;
+  minSamples: number;
+  performanceFloor: number | null;
+  primaryMetric: string;
+}
+
+/** State carried across continue-as-new by the monitor. */
+export interface ModelMonitorState {
+  windowsRun: number;
+  consecutiveBreaches: number;
+  lastStatus: MonitorStatus | null;
+  lastSummary: string | null;
+  signalsSent: number;
+}

@@ -1,0 +1,150 @@
+import type { PipelineSpec } from '../lib/spec/pipeline-spec.js';
+
+/** Why a pipeline run was started. */
+export type TriggerKind = 'initial' | 'manual' | 'new_data' | 'drift' | 'performance' | 'schedule';
+
+/** A retraining trigger with its evidence. JSON-shaped. */
+export interface Trigger {
+  kind: TriggerKind;
+  /** Human explanation, e.g. "3 of 7 features drifted (PSI > 0.2)". */
+  reason: string;
+  /** ISO time the trigger was raised. */
+  at: string;
+  /** Dataset to train on instead of the spec's (new_data). */
+  datasetUri?: string;
+  /** Compact evidence (drift scores, metrics). */
+  evidence?: Record<string, unknown>;
+}
+
+/** Input of the `trainingPipeline` workflow. */
+export interface TrainingPipelineInput {
+  spec: PipelineSpec;
+  trigger: Trigger;
+}
+
+export type PipelineStage = 'validating' | 'training' | 'evaluating' | 'registering' | 'deploying';
+export type PipelineOutcome = 'deployed' | 'rejected' | 'invalid_data' | 'failed';
+
+/** Timing of one completed stage (for the run's result and the registry's metadata store). */
+export interface StageTiming {
+  stage: PipelineStage;
+  startedAt: string;
+  finishedAt: string;
+  detail: string;
+}
+
+/** Result of the `trainingPipeline` workflow. */
+export interface TrainingPipelineResult {
+  model: string;
+  outcome: PipelineOutcome;
+  version: number | null;
+  championBefore: number | null;
+  metrics: Record<string, number>;
+  reasons: string[];
+  stages: StageTiming[];
+}
+
+/** A dataset version: the content hash of its bytes plus row count and schema fingerprint. */
+export interface DatasetVersionRef {
+  uri: string;
+  sha256: string;
+  rows: number;
+  schemaFingerprint: string;
+}
+
+export interface ValidateDataInput {
+  spec: PipelineSpec;
+  runId: string;
+  /** Overrides the spec's dataset URI (new-data trigger). */
+  datasetUri?: string;
+}
+
+export interface ValidateDataResult {
+  dataset: DatasetVersionRef;
+  passed: boolean;
+  errors: number;
+  warnings: number;
+  summary: string;
+  /** The most severe problems, human-readable. */
+  topProblems: string[];
+  reportUri: string;
+  /** Snapshots of the seeded split and the training profile, in the artifact store. */
+  trainUri: string;
+  holdoutUri: string;
+  profileUri: string;
+  trainRows: number;
+  holdoutRows: number;
+}
+
+export interface TrainModelInput {
+  spec: PipelineSpec;
+  runId: string;
+  trainUri: string;
+  /** Which queue the activity was sent to; lets the result tell where it ran. */
+  requestedDevice: 'cpu' | 'gpu';
+}
+
+export interface TrainModelResult {
+  modelUri: string;
+  modelSha256: string;
+  metrics: Record<string, number>;
+  epochs: number;
+  resumedFromEpoch: number;
+  device: 'cpu' | 'gpu';
+  worker: string;
+  durationMs: number;
+}
+
+export interface EvaluateModelInput {
+  spec: PipelineSpec;
+  runId: string;
+  modelUri: string;
+  modelSha256: string;
+  holdoutUri: string;
+}
+
+export interface EvaluateModelResult {
+  metrics: Record<string, number>;
+  champion: { version: number; metrics: Record<string, number> } | null;
+  promote: boolean;
+  reasons: string[];
+  decisionUri: string;
+}
+
+export interface RegisterModelInput {
+  spec: PipelineSpec;
+  runId: string;
+  trigger: Trigger;
+  train: TrainModelResult;
+  data: ValidateDataResult;
+  evaluation: EvaluateModelResult;
+}
+
+export interface RegisterModelResult {
+  version: number;
+  created: boolean;
+}
+
+export interface DeployModelInput {
+  model: string;
+  version: number;
+  runId: string;
+  /** Milliseconds to wait for serving replicas to report the version loaded. */
+  readyTimeoutMs: number;
+}
+
+export interface DeployModelResult {
+  version: number;
+  replicas: string[];
+}
+
+export interface RecordRunInput {
+  runId: string;
+  model: string;
+  trigger: Trigger;
+  spec: PipelineSpec;
+  stages: StageTiming[];
+  outcome: PipelineOutcome | 'running';
+  version: number | null;
+  error: string | null;
+}

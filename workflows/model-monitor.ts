@@ -1,0 +1,106 @@
+import {
+  continueAsNew,
+  getExternalWorkflowHandle,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ModelMonitorInput } from '../contracts/controller.js';
+import { driftDetectedSignal, monitorStatusQuery, performanceDroppedSignal } from '../contracts/messages.js';
+import type { ModelMonitorState, MonitorWindowReport } from '../contracts/monitoring.js';
+import { MODEL_KEY, STAGE_KEY, VERSION_KEY } from '../contracts/search-attributes.js';
+import { parseDuration } from '../lib/spec/duration.js';
+import { quick } from './activity-proxies.js';
+
+/** Windows per run before continuing as new (keeps history small however long the model is watched). */
+const WINDOWS_PER_RUN = 100;
+/** After signalling the controller about a version, wait this many windows before signalling again about it. */
+const COOLDOWN_WINDOWS = 10;
+
+/**
+ * One per deployed model (`monitor-<model>`): every `monitoring.window` runs the monitoring activity over the
+ * traffic logged in that window (feature drift vs the deployed version's training profile, performance on labelled
+ * feedback, latency) and, after `consecutiveBreaches` breached windows, signals the retraining controller.
+ */
+export async function modelMonitor(input: ModelMonitorInput): Promise<void> {
+  const { model, spec, controllerWorkflowId } = input;
+  const state: ModelMonitorState & { signalledVersion?: number | null; signalledAtWindow?: number } = input.state ?? {
+    windowsRun: 0,
+    consecutiveBreaches: 0,
+    lastStatus: null,
+    lastSummary: null,
+    signalsSent: 0,
+  };
+  let last: MonitorWindowReport | null = null;
+  setHandler(monitorStatusQuery, () => ({ state, last }));
+  upsertSearchAttributes([
+    { key: MODEL_KEY, value: model },
+    { key: STAGE_KEY, value: 'monitoring' },
+  ]);
+  const windowMs = parseDuration(spec.monitoring.window);
+  const { monitoring, evaluation } = spec;
+
+  for (let i = 0; i < WINDOWS_PER_RUN; i++) {
+    const windowStart = new Date(Date.now()).toISOString();
+    await sleep(windowMs, { summary: `monitoring window ${state.windowsRun + 1} (${spec.monitoring.window})` });
+    const windowEnd = new Date(Date.now()).toISOString();
+    const report = await quick.monitorWindow.executeWithOptions(
+      { staticSummary: `Monitor window ${state.windowsRun + 1}: drift and performance` },
+      [
+        {
+          model,
+          windowStart,
+          windowEnd,
+          driftThreshold: monitoring.driftThreshold,
+          driftShare: monitoring.driftShare,
+          minSamples: monitoring.minSamples,
+          performanceFloor: monitoring.performanceFloor ?? null,
+          primaryMetric: evaluation.primaryMetric,
+        },
+      ],
+    );
+    last = report;
+    state.windowsRun++;
+    state.lastStatus = report.status;
+    state.lastSummary = report.summary;
+    const breached = report.status === 'drift' || report.status === 'degraded';
+    state.consecutiveBreaches = breached ? state.consecutiveBreaches + 1 : 0;
+
+    let action = '';
+    if (breached && state.consecutiveBreaches >= monitoring.consecutiveBreaches) {
+      const cooling =
+        state.signalledVersion === report.version &&
+        state.signalledAtWindow !== undefined &&
+        state.windowsRun - state.signalledAtWindow < COOLDOWN_WINDOWS;
+      if (cooling) {
+        action = `breach on v${report.version} already reported at window ${state.signalledAtWindow}; cooling down`;
+      } else {
+        const controller = getExternalWorkflowHandle(controllerWorkflowId);
+        if (report.status === 'drift') await controller.signal(driftDetectedSignal, { report });
+        else await controller.signal(performanceDroppedSignal, { report });
+        state.signalsSent++;
+        state.signalledVersion = report.version;
+        state.signalledAtWindow = state.windowsRun;
+        state.consecutiveBreaches = 0;
+        action = `signalled ${controllerWorkflowId} (${report.status === 'drift' ? 'driftDetected' : 'performanceDropped'})`;
+      }
+    }
+    upsertSearchAttributes([{ key: STAGE_KEY, value: report.status }]);
+    if (report.version !== null) upsertSearchAttributes([{ key: VERSION_KEY, value: report.version }]);
+    setCurrentDetails(
+      [
+        `**Monitoring "${model}"** v${report.version ?? '-'}: **${report.status}**`,
+        report.summary,
+        action ? `\n${action}` : '',
+        `\nwindows: ${state.windowsRun}; consecutive breaches: ${state.consecutiveBreaches}/${monitoring.consecutiveBreaches}; signals sent: ${state.signalsSent}`,
+        report.reportUri ? `report: ${report.reportUri}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n'),
+    );
+    if (workflowInfo().continueAsNewSuggested) break;
+  }
+  await continueAsNew<typeof modelMonitor>({ model, spec, controllerWorkflowId, state });
+}

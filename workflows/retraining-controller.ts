@@ -1,0 +1,194 @@
+import {
+  ParentClosePolicy,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  executeChild,
+  log,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type {
+  ControllerDecision,
+  RetrainingControllerInput,
+  RetrainingControllerState,
+  RetrainNowResult,
+} from '../contracts/controller.js';
+import {
+  controllerStatusQuery,
+  driftDetectedSignal,
+  manualRetrainSignal,
+  newDataSignal,
+  performanceDroppedSignal,
+  retrainNowUpdate,
+} from '../contracts/messages.js';
+import type { Trigger, TrainingPipelineResult } from '../contracts/payloads.js';
+import { MODEL_KEY, STAGE_KEY, TRIGGER_KEY, VERSION_KEY } from '../contracts/search-attributes.js';
+import { CPU_TASK_QUEUE } from '../contracts/task-queues.js';
+import { pipelineWorkflowId } from '../contracts/workflow-ids.js';
+import { durable } from './activity-proxies.js';
+import { mergeTriggers } from './merge-triggers.js';
+import { trainingPipeline } from './training-pipeline.js';
+
+const RECENT_DECISIONS = 20;
+/** Continue-as-new well before the history gets large (signals add events even when idle). */
+const MAX_HISTORY_EVENTS = 5000;
+
+function failureMessage(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  let message = err.message;
+  let cause = err.cause;
+  while (cause instanceof Error) {
+    message += `: ${cause.message}`;
+    cause = cause.cause;
+  }
+  return message;
+}
+
+/**
+ * One per model (`retrain-<model>`): takes retraining triggers as signals/updates and runs at most one
+ * `trainingPipeline` at a time as a child. Triggers that arrive during a run coalesce into one follow-up run.
+ * A failed pipeline is recorded and the controller keeps going. Continues-as-new when idle and history is large.
+ */
+export async function retrainingController(input: RetrainingControllerInput): Promise<void> {
+  let spec = input.spec;
+  const model = spec.model;
+  const state: RetrainingControllerState = input.state ?? {
+    pending: [],
+    current: null,
+    deployedVersion: null,
+    runsStarted: 0,
+    recent: [],
+  };
+  let lastPipelineId: string | null = null;
+
+  const decide = (decision: ControllerDecision): void => {
+    state.recent.push(decision);
+    if (state.recent.length > RECENT_DECISIONS) state.recent.shift();
+    render();
+  };
+  const render = (): void => {
+    const phase = state.current ? `training: ${state.current.pipelineId} (${state.current.trigger.kind})` : 'idle';
+    const lines = [
+      `**Retraining controller for "${model}"**: ${phase}`,
+      `deployed version: ${state.deployedVersion ?? 'none'}; runs started: ${state.runsStarted}; pending triggers: ${state.pending.length}`,
+      '',
+      ...state.recent.slice(-8).reverse().map((d) => `- ${d.at} **${d.decision}** ${d.trigger.kind}: ${d.detail}`),
+    ];
+    setCurrentDetails(lines.join('\n'));
+  };
+  const enqueue = (trigger: Trigger): void => {
+    state.pending.push(trigger);
+    if (state.current) {
+      decide({
+        at: trigger.at,
+        trigger,
+        decision: 'coalesced',
+        pipelineId: null,
+        detail: `queued behind ${state.current.pipelineId}: ${trigger.reason}`,
+      });
+    } else {
+      render();
+    }
+  };
+  const now = (): string => new Date().toISOString();
+
+  setHandler(newDataSignal, ({ datasetUri, reason }) =>
+    enqueue({ kind: 'new_data', reason: reason ?? `new data at ${datasetUri}`, at: now(), datasetUri }),
+  );
+  setHandler(driftDetectedSignal, ({ report }) =>
+    enqueue({ kind: 'drift', reason: report.summary, at: now(), evidence: { window: report.windowEnd, version: report.version, drift: report.drift } }),
+  );
+  setHandler(performanceDroppedSignal, ({ report }) =>
+    enqueue({ kind: 'performance', reason: report.summary, at: now(), evidence: { window: report.windowEnd, version: report.version, performance: report.performance } }),
+  );
+  setHandler(manualRetrainSignal, ({ reason, kind }) => enqueue({ kind: kind ?? 'manual', reason, at: now() }));
+  setHandler(
+    retrainNowUpdate,
+    async (request): Promise<RetrainNowResult> => {
+      if (request.spec) spec = request.spec;
+      const trigger: Trigger = { kind: request.kind ?? 'manual', reason: request.reason, at: now() };
+      if (request.datasetUri) trigger.datasetUri = request.datasetUri;
+      const runningBefore = state.current?.pipelineId ?? null;
+      enqueue(trigger);
+      if (runningBefore) return { pipelineId: null, disposition: 'queued', runningPipelineId: runningBefore };
+      await condition(() => state.current !== null);
+      return { pipelineId: state.current!.pipelineId, disposition: 'started', runningPipelineId: null };
+    },
+    {
+      validator: (request) => {
+        if (request.spec && request.spec.model !== model) {
+          throw new Error(`spec is for model "${request.spec.model}" but this controller manages "${model}"`);
+        }
+      },
+    },
+  );
+  setHandler(controllerStatusQuery, () => ({ ...state, model, phase: state.current ? 'training' : 'idle' }));
+
+  upsertSearchAttributes([
+    { key: MODEL_KEY, value: model },
+    { key: STAGE_KEY, value: 'idle' },
+  ]);
+  if (state.deployedVersion !== null) upsertSearchAttributes([{ key: VERSION_KEY, value: state.deployedVersion }]);
+  render();
+
+  for (;;) {
+    const historyLarge = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS;
+    await condition(() => state.pending.length > 0 || historyLarge());
+    if (state.pending.length === 0) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof retrainingController>({ spec, state });
+    }
+    const trigger = mergeTriggers(state.pending.splice(0));
+    let pipelineId = pipelineWorkflowId(model, Date.now());
+    if (pipelineId === lastPipelineId) pipelineId = `${pipelineId}-${state.runsStarted + 1}`;
+    lastPipelineId = pipelineId;
+    state.current = { pipelineId, trigger, startedAt: now() };
+    state.runsStarted++;
+    upsertSearchAttributes([
+      { key: STAGE_KEY, value: 'training' },
+      { key: TRIGGER_KEY, value: trigger.kind },
+    ]);
+    decide({ at: now(), trigger, decision: 'started', pipelineId, detail: `started ${pipelineId}: ${trigger.reason}` });
+    await durable.recordRetrainDecision({ model, decision: state.recent[state.recent.length - 1]! });
+
+    let finished: ControllerDecision;
+    try {
+      const result: TrainingPipelineResult = await executeChild(trainingPipeline, {
+        workflowId: pipelineId,
+        taskQueue: CPU_TASK_QUEUE,
+        args: [{ spec, trigger }],
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        staticSummary: `Retrain ${model} (${trigger.kind}): ${trigger.reason}`.slice(0, 200),
+        typedSearchAttributes: [
+          { key: MODEL_KEY, value: model },
+          { key: TRIGGER_KEY, value: trigger.kind },
+          { key: STAGE_KEY, value: 'starting' },
+        ],
+      });
+      if (result.outcome === 'deployed' && result.version !== null) {
+        state.deployedVersion = result.version;
+        upsertSearchAttributes([{ key: VERSION_KEY, value: result.version }]);
+        await durable.ensureMonitorRunning({ spec, controllerWorkflowId: workflowInfo().workflowId });
+      }
+      finished = {
+        at: now(),
+        trigger,
+        decision: 'completed',
+        pipelineId,
+        outcome: result.outcome,
+        version: result.version,
+        detail: `${pipelineId}: ${result.outcome}${result.version !== null ? ` v${result.version}` : ''}: ${result.reasons.join('; ')}`,
+      };
+    } catch (err) {
+      log.warn('pipeline failed', { pipelineId, error: failureMessage(err) });
+      finished = { at: now(), trigger, decision: 'failed', pipelineId, outcome: 'failed', detail: `${pipelineId} failed: ${failureMessage(err)}` };
+    }
+    state.current = null;
+    upsertSearchAttributes([{ key: STAGE_KEY, value: state.pending.length > 0 ? 'queued' : 'idle' }]);
+    decide(finished);
+    await durable.recordRetrainDecision({ model, decision: finished });
+  }
+}

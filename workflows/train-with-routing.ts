@@ -1,0 +1,49 @@
+import { ActivityFailure, ApplicationFailure, TimeoutFailure, log } from '@temporalio/workflow';
+import type { TrainModelInput, TrainModelResult } from '../contracts/payloads.js';
+import { CPU_TASK_QUEUE, GPU_TASK_QUEUE } from '../contracts/task-queues.js';
+import type { PipelineSpec } from '../lib/spec/pipeline-spec.js';
+import { training } from './activity-proxies.js';
+
+function isScheduleToStartTimeout(err: unknown): boolean {
+  return (
+    err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === 'SCHEDULE_TO_START'
+  );
+}
+
+/**
+ * Runs training on the queue the spec asks for. With `resources: gpu`, waits at most
+ * `gpuScheduleToStartTimeout` for a GPU worker to pick the task up; then falls back to CPU or fails, as the spec says.
+ * Every routing decision is written to the run's current details and log.
+ */
+export async function trainWithRouting(
+  spec: PipelineSpec,
+  input: Omit<TrainModelInput, 'requestedDevice'>,
+  note: (line: string) => void,
+): Promise<TrainModelResult> {
+  const { trainer } = spec;
+  if (trainer.resources === 'gpu') {
+    note(`training: waiting up to ${trainer.gpuScheduleToStartTimeout} for a GPU worker on "${GPU_TASK_QUEUE}"`);
+    try {
+      return await training.trainModel.executeWithOptions(
+        {
+          taskQueue: GPU_TASK_QUEUE,
+          scheduleToStartTimeout: trainer.gpuScheduleToStartTimeout,
+          staticSummary: `Train ${trainer.algorithm} on GPU (queue ${GPU_TASK_QUEUE})`,
+        },
+        [{ ...input, requestedDevice: 'gpu' }],
+      );
+    } catch (err) {
+      if (!isScheduleToStartTimeout(err)) throw err;
+      const waited = `no GPU worker is polling task queue "${GPU_TASK_QUEUE}": nothing picked up training within ${trainer.gpuScheduleToStartTimeout}`;
+      if (trainer.gpuFallback === 'fail') {
+        throw ApplicationFailure.nonRetryable(`${waited}, and trainer.gpuFallback is "fail"`, 'NoGpuWorker');
+      }
+      log.warn(`${waited}; falling back to CPU`);
+      note(`training: ${waited}; falling back to CPU (trainer.gpuFallback: cpu)`);
+    }
+  }
+  return await training.trainModel.executeWithOptions(
+    { taskQueue: CPU_TASK_QUEUE, staticSummary: `Train ${trainer.algorithm} on CPU (queue ${CPU_TASK_QUEUE})` },
+    [{ ...input, requestedDevice: 'cpu' }],
+  );
+}
