@@ -13,6 +13,10 @@ const PERMANENT = new Set([
   'RegistryNotFoundError',
   'RegistryConflictError',
   'TrainingError',
+  'TrainingDataError',
+  'TrainingDivergedError',
+  'FeatureMismatchError',
+  'PredictionInputError',
 ]);
 
 /**

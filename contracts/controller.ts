@@ -58,6 +58,10 @@ export interface ModelMonitorInput {
   model: string;
   spec: PipelineSpec;
   controllerWorkflowId: string;
+  /** Stop (complete) after this many windows in total; unset = watch until cancelled. */
+  stopAfterWindows?: number;
+  /** Windows per run before continue-as-new (default 100). */
+  windowsPerRun?: number;
   state?: ModelMonitorState;
 }
 

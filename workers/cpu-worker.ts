@@ -12,4 +12,4 @@ const config = loadRuntimeConfig();
 const runtime = await createWorkerRuntime(config, { device: 'cpu' });
 const worker = await createCpuWorker({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, deps: runtime.deps });
 console.log(`cpu worker ${runtime.deps.workerIdentity} polling ${CPU_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}`);
-await runUntilSignalled(worker, runtime.close);
+await runUntilSignalled(worker, () => runtime.close());

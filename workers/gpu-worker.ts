@@ -27,4 +27,4 @@ const runtime = await createWorkerRuntime(config, {
 });
 const worker = await createGpuWorker({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, deps: runtime.deps });
 console.log(`gpu worker ${runtime.deps.workerIdentity} polling ${GPU_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS} (${mode})`);
-await runUntilSignalled(worker, runtime.close);
+await runUntilSignalled(worker, () => runtime.close());

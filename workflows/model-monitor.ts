@@ -24,8 +24,8 @@ const COOLDOWN_WINDOWS = 10;
  * traffic logged in that window (feature drift vs the deployed version's training profile, performance on labelled
  * feedback, latency) and, after `consecutiveBreaches` breached windows, signals the retraining controller.
  */
-export async function modelMonitor(input: ModelMonitorInput): Promise<void> {
-  const { model, spec, controllerWorkflowId } = input;
+export async function modelMonitor(input: ModelMonitorInput): Promise<ModelMonitorState> {
+  const { model, spec, controllerWorkflowId, stopAfterWindows } = input;
   const state: ModelMonitorState & { signalledVersion?: number | null; signalledAtWindow?: number } = input.state ?? {
     windowsRun: 0,
     consecutiveBreaches: 0,
@@ -42,12 +42,16 @@ export async function modelMonitor(input: ModelMonitorInput): Promise<void> {
   const windowMs = parseDuration(spec.monitoring.window);
   const { monitoring, evaluation } = spec;
 
-  for (let i = 0; i < WINDOWS_PER_RUN; i++) {
+  for (let i = 0; i < (input.windowsPerRun ?? WINDOWS_PER_RUN); i++) {
+    if (stopAfterWindows !== undefined && state.windowsRun >= stopAfterWindows) {
+      upsertSearchAttributes([{ key: STAGE_KEY, value: 'stopped' }]);
+      return state;
+    }
     const windowStart = new Date(Date.now()).toISOString();
     await sleep(windowMs, { summary: `monitoring window ${state.windowsRun + 1} (${spec.monitoring.window})` });
     const windowEnd = new Date(Date.now()).toISOString();
     const report = await quick.monitorWindow.executeWithOptions(
-      { staticSummary: `Monitor window ${state.windowsRun + 1}: drift and performance` },
+      { summary: `Monitor window ${state.windowsRun + 1}: drift and performance` },
       [
         {
           model,
@@ -102,5 +106,5 @@ export async function modelMonitor(input: ModelMonitorInput): Promise<void> {
     );
     if (workflowInfo().continueAsNewSuggested) break;
   }
-  await continueAsNew<typeof modelMonitor>({ model, spec, controllerWorkflowId, state });
+  return await continueAsNew<typeof modelMonitor>({ ...input, state });
 }

@@ -14,6 +14,7 @@ import type {
   ControllerDecision,
   RetrainingControllerInput,
   RetrainingControllerState,
+  RetrainNowRequest,
   RetrainNowResult,
 } from '../contracts/controller.js';
 import {
@@ -26,7 +27,6 @@ import {
 } from '../contracts/messages.js';
 import type { Trigger, TrainingPipelineResult } from '../contracts/payloads.js';
 import { MODEL_KEY, STAGE_KEY, TRIGGER_KEY, VERSION_KEY } from '../contracts/search-attributes.js';
-import { CPU_TASK_QUEUE } from '../contracts/task-queues.js';
 import { pipelineWorkflowId } from '../contracts/workflow-ids.js';
 import { durable } from './activity-proxies.js';
 import { mergeTriggers } from './merge-triggers.js';
@@ -118,7 +118,7 @@ export async function retrainingController(input: RetrainingControllerInput): Pr
       return { pipelineId: state.current!.pipelineId, disposition: 'started', runningPipelineId: null };
     },
     {
-      validator: (request) => {
+      validator: (request: RetrainNowRequest) => {
         if (request.spec && request.spec.model !== model) {
           throw new Error(`spec is for model "${request.spec.model}" but this controller manages "${model}"`);
         }
@@ -158,7 +158,6 @@ export async function retrainingController(input: RetrainingControllerInput): Pr
     try {
       const result: TrainingPipelineResult = await executeChild(trainingPipeline, {
         workflowId: pipelineId,
-        taskQueue: CPU_TASK_QUEUE,
         args: [{ spec, trigger }],
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
         staticSummary: `Retrain ${model} (${trigger.kind}): ${trigger.reason}`.slice(0, 200),

@@ -14,7 +14,7 @@ export async function scheduledRetrain(input: ScheduledRetrainInput): Promise<st
     { key: TRIGGER_KEY, value: 'schedule' },
   ]);
   const { controllerWorkflowId } = await durable.signalController.executeWithOptions(
-    { staticSummary: `Signal retrain-${input.model}: scheduled retraining` },
+    { summary: `Signal retrain-${input.model}: scheduled retraining` },
     [{ spec: input.spec, reason: 'scheduled retraining', kind: 'schedule' }],
   );
   return controllerWorkflowId;

@@ -1,6 +1,6 @@
-import { ActivityFailure, ApplicationFailure, TimeoutFailure, log } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure, log, workflowInfo } from '@temporalio/workflow';
 import type { TrainModelInput, TrainModelResult } from '../contracts/payloads.js';
-import { CPU_TASK_QUEUE, GPU_TASK_QUEUE } from '../contracts/task-queues.js';
+import { GPU_TASK_QUEUE } from '../contracts/task-queues.js';
 import type { PipelineSpec } from '../lib/spec/pipeline-spec.js';
 import { training } from './activity-proxies.js';
 
@@ -28,7 +28,7 @@ export async function trainWithRouting(
         {
           taskQueue: GPU_TASK_QUEUE,
           scheduleToStartTimeout: trainer.gpuScheduleToStartTimeout,
-          staticSummary: `Train ${trainer.algorithm} on GPU (queue ${GPU_TASK_QUEUE})`,
+          summary: `Train ${trainer.algorithm} on GPU (queue ${GPU_TASK_QUEUE})`,
         },
         [{ ...input, requestedDevice: 'gpu' }],
       );
@@ -43,7 +43,7 @@ export async function trainWithRouting(
     }
   }
   return await training.trainModel.executeWithOptions(
-    { taskQueue: CPU_TASK_QUEUE, staticSummary: `Train ${trainer.algorithm} on CPU (queue ${CPU_TASK_QUEUE})` },
+    { summary: `Train ${trainer.algorithm} on CPU (queue ${workflowInfo().taskQueue})` },
     [{ ...input, requestedDevice: 'cpu' }],
   );
 }

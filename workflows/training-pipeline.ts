@@ -56,7 +56,7 @@ async function runStages(
   const { spec, trigger } = input;
 
   const record = async (outcome: PipelineOutcome | 'running', version: number | null, error: string | null) => {
-    await durable.recordPipelineRun.executeWithOptions({ staticSummary: `Record run (${outcome})` }, [
+    await durable.recordPipelineRun.executeWithOptions({ summary: `Record run (${outcome})` }, [
       { runId, model: spec.model, trigger, spec, stages: tracker.stages, outcome, version, error },
     ]);
   };
@@ -79,7 +79,7 @@ async function runStages(
   tracker.begin('validating');
   const datasetUri = trigger.datasetUri ?? spec.dataset.uri;
   const data: ValidateDataResult = await quick.validateData.executeWithOptions(
-    { staticSummary: `Validate dataset ${datasetUri}` },
+    { summary: `Validate dataset ${datasetUri}` },
     [{ spec, runId, datasetUri }],
   );
   tracker.complete(`${data.summary} (dataset ${data.dataset.sha256.slice(0, 12)})`);
@@ -111,7 +111,7 @@ async function runStages(
   // 3. Evaluate against the champion.
   tracker.begin('evaluating');
   const evaluation = await quick.evaluateModel.executeWithOptions(
-    { staticSummary: `Evaluate on holdout (${data.holdoutRows} rows) vs champion` },
+    { summary: `Evaluate on holdout (${data.holdoutRows} rows) vs champion` },
     [{ spec, runId, modelUri: train.modelUri, modelSha256: train.modelSha256, holdoutUri: data.holdoutUri }],
   );
   const primary = spec.evaluation.primaryMetric;
@@ -124,7 +124,7 @@ async function runStages(
   // 4. Register (idempotent on this run's ID), whatever the decision: the registry keeps the evidence.
   tracker.begin('registering');
   const registered = await durable.registerModel.executeWithOptions(
-    { staticSummary: `Register ${spec.model} version` },
+    { summary: `Register ${spec.model} version` },
     [{ spec, runId, trigger, train, data, evaluation }],
   );
   tracker.setVersion(registered.version);
@@ -142,7 +142,7 @@ async function runStages(
   // 5. Deploy and wait for serving replicas to load it.
   tracker.begin('deploying');
   const deployed = await deploying.deployModel.executeWithOptions(
-    { staticSummary: `Deploy ${spec.model} v${registered.version} and wait for serving` },
+    { summary: `Deploy ${spec.model} v${registered.version} and wait for serving` },
     [{ model: spec.model, version: registered.version, runId, readyTimeoutMs: parseDuration(spec.deployment.readyTimeout) }],
   );
   tracker.complete(`v${deployed.version} serving on ${deployed.replicas.length} replica(s): ${deployed.replicas.join(', ')}`);

@@ -1,9 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { controllerStatusQuery, monitorStatusQuery, newDataSignal, retrainNowUpdate } from '../../contracts/messages.js';
 import { controllerWorkflowId, monitorWorkflowId, scheduleId } from '../../contracts/workflow-ids.js';
-import { generateChurnCsv } from '../../lib/data/generate-churn.js';
+import { writeChurnDataset } from '../../lib/data/generate-churn.js';
 import { loadSpecFile } from '../../lib/spec/load-spec.js';
 import { UsageError } from '../errors.js';
 import { resolveStackSettings, scheduleLink, workflowLink } from '../stack-settings.js';
@@ -170,6 +170,6 @@ export async function scheduleBackfillCommand(model: string, opts: { start: stri
 /** `mlops data generate --out <path>` */
 export async function dataGenerateCommand(opts: { out: string; rows: number; seed: number; drift: number }): Promise<void> {
   await mkdir(path.dirname(path.resolve(opts.out)), { recursive: true });
-  await writeFile(opts.out, generateChurnCsv({ rows: opts.rows, seed: opts.seed, drift: opts.drift }));
-  print(`wrote ${opts.rows} rows (seed ${opts.seed}, drift ${opts.drift}) to ${opts.out}`);
+  const written = await writeChurnDataset(opts.out, { rows: opts.rows, seed: opts.seed, drift: opts.drift });
+  print(`wrote ${written.rows} rows (seed ${opts.seed}, drift ${opts.drift}) to ${written.path}, sha256 ${written.sha256}`);
 }

@@ -1,4 +1,4 @@
-import { ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { ScheduleOverlapPolicy, type Client, type ScheduleOptions, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
 import { MODEL_KEY, TRIGGER_KEY } from '../../contracts/search-attributes.js';
 import { CPU_TASK_QUEUE } from '../../contracts/task-queues.js';
 import { scheduleId } from '../../contracts/workflow-ids.js';
@@ -37,7 +37,7 @@ export async function createRetrainSchedule(client: Client, spec: PipelineSpec, 
   if (!cron && !every) throw new UsageError(`no cadence: pass --cron or --every, or add a "schedule" section to the spec`);
   if (every) parseDuration(every);
   const id = scheduleId(spec.model);
-  const options: ScheduleOptions<typeof scheduledRetrain> = {
+  const options: ScheduleOptions<ScheduleOptionsStartWorkflowAction<typeof scheduledRetrain>> = {
     scheduleId: id,
     spec: opts.cron || (cron && !opts.every) ? { cronExpressions: [cron!] } : { intervals: [{ every: every! }] },
     action: {

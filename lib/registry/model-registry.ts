@@ -33,24 +33,32 @@ export interface ModelRegistry {
   migrate(): Promise<void>;
   close(): Promise<void>;
 
-  /** Registers a version; a second call with the same `runId` returns the existing version with `created: false`. */
+  /**
+   * Registers a version (next number of the model, starting at 1); a second call with the same `runId` returns the
+   * existing version with `created: false`. A `runId` already registered for another model: RegistryConflictError.
+   */
   registerVersion(input: NewModelVersion): Promise<{ version: number; created: boolean }>;
   getVersion(model: string, version: number): Promise<ModelVersion | null>;
   /** Version carrying `alias` (e.g. `champion`), or null. */
   getVersionByAlias(model: string, alias: string): Promise<ModelVersion | null>;
   listVersions(model: string): Promise<ModelVersion[]>;
   listModels(): Promise<ModelSummary[]>;
+  /**
+   * Points `alias` at `version` (RegistryNotFoundError for an unknown model/version). The `champion` alias moves only
+   * with `recordDeployment` (RegistryConflictError here), so it always agrees with the deployment history.
+   */
   setAlias(model: string, alias: string, version: number): Promise<void>;
 
   /**
    * Makes `version` the deployed one (moves the `champion` alias and appends to deployment history) in one
-   * transaction. Idempotent on `runId`.
+   * transaction. Idempotent on `runId` (the same `runId` for another model/version: RegistryConflictError); an
+   * unknown model/version: RegistryNotFoundError.
    */
   recordDeployment(input: { model: string; version: number; runId: string }): Promise<Deployment>;
   /** The currently deployed version of every model (what serving replicas load). */
   listDeployed(): Promise<DeployedModel[]>;
   getDeployed(model: string): Promise<DeployedModel | null>;
-  /** Which version served `model` at `at` (ISO time). */
+  /** Which version served `model` at `at` (ISO time): the deployment with deployedAt <= at < replacedAt. */
   deploymentAt(model: string, at: string): Promise<Deployment | null>;
   listDeployments(model: string): Promise<Deployment[]>;
 
@@ -59,17 +67,20 @@ export interface ModelRegistry {
   recordStage(stage: StageRecord): Promise<void>;
   finishPipelineRun(input: { runId: string; outcome: string; version: number | null; error: string | null }): Promise<void>;
 
-  /** Serving: batched prediction log and ground-truth feedback. */
+  /**
+   * Serving: batched prediction log (idempotent on predictionId) and ground-truth feedback (a later label for the same
+   * predictionId replaces the earlier one; feedback may arrive before its prediction is logged).
+   */
   logPredictions(entries: PredictionLogEntry[]): Promise<void>;
   recordFeedback(entries: FeedbackEntry[]): Promise<void>;
-  /** Logged predictions of a model in [from, to). */
+  /** Logged predictions of a model in [from, to), ordered by createdAt then predictionId. */
   readPredictions(model: string, from: string, to: string, limit?: number): Promise<PredictionLogEntry[]>;
   /** Predictions in [from, to) that have feedback. */
   readLabelledPredictions(model: string, from: string, to: string, limit?: number): Promise<LabelledPrediction[]>;
 
   /** Serving replicas report what they have loaded; deploy waits on these. */
   reportReplica(status: ReplicaStatus): Promise<void>;
-  /** Replicas serving `model` that heartbeated within `freshWithinMs`. */
+  /** Replicas serving `model` whose reported `heartbeatAt` is within `freshWithinMs` of the database's clock. */
   listReplicas(model: string, freshWithinMs: number): Promise<ReplicaStatus[]>;
 
   /** Monitoring and controller records. */

@@ -1,0 +1,104 @@
+import type { MonitorStatus, MonitorWindowInput, MonitorWindowReport } from '../contracts/monitoring.js';
+import type { DatasetProfile } from '../lib/data/profile.js';
+import { recordsToTable } from '../lib/data/split.js';
+import { binaryMetricsForLabels } from '../lib/eval/metrics.js';
+import type { FeatureSpec } from '../lib/spec/pipeline-spec.js';
+import { computeDrift } from '../lib/stats/drift.js';
+import type { ActivityDeps } from './deps.js';
+import { permanentErrorsAreFinal } from './errors.js';
+
+/** Most predictions read per window. */
+const MAX_WINDOW_ROWS = 200_000;
+/** Fewest labelled predictions before performance is judged. */
+const MIN_LABELLED = 50;
+
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+/**
+ * One monitoring window of a deployed model: feature drift of the traffic the deployed version served, against the
+ * training profile stored with that version; performance on the predictions that received ground-truth feedback;
+ * latency. Stores the report (artifact and registry) and returns it; the workflow decides whether to signal.
+ */
+export function createMonitorModel(deps: ActivityDeps) {
+  return async function monitorWindow(input: MonitorWindowInput): Promise<MonitorWindowReport> {
+    return permanentErrorsAreFinal(async () => {
+      const { model, windowStart, windowEnd } = input;
+      const base = { model, windowStart, windowEnd, drift: null, performance: null, latencyMs: null, reportUri: null };
+      const deployed = await deps.registry.getDeployed(model);
+      if (!deployed) {
+        return { ...base, version: null, status: 'no_model' as const, predictions: 0, labelled: 0, summary: `no deployed version of ${model}` };
+      }
+      const version = deployed.version;
+      const logged = (await deps.registry.readPredictions(model, windowStart, windowEnd, MAX_WINDOW_ROWS)).filter((p) => p.version === version);
+      const labelledRows = (await deps.registry.readLabelledPredictions(model, windowStart, windowEnd, MAX_WINDOW_ROWS)).filter(
+        (p) => p.version === version,
+      );
+      const latencies = logged.map((p) => p.latencyMs).sort((a, b) => a - b);
+      const latencyMs = latencies.length ? { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) } : null;
+
+      let status: MonitorStatus = 'ok';
+      const parts: string[] = [`${logged.length} predictions, ${labelledRows.length} labelled`];
+      let drift: MonitorWindowReport['drift'] = null;
+      if (logged.length < input.minSamples) {
+        status = 'insufficient_data';
+        parts.push(`fewer than ${input.minSamples} predictions: drift not judged`);
+      } else {
+        const profile = JSON.parse(new TextDecoder().decode(await deps.artifacts.get(deployed.profileUri))) as DatasetProfile;
+        const table = recordsToTable(logged.map((p) => p.features), deployed.features as FeatureSpec[]);
+        const report = computeDrift(profile, table, { threshold: input.driftThreshold, driftShare: input.driftShare });
+        drift = {
+          share: report.share,
+          datasetDrift: report.datasetDrift,
+          features: report.features.map((f) => ({ name: f.name, score: f.score, drifted: f.drifted })),
+        };
+        parts.push(report.summary);
+        if (report.datasetDrift) status = 'drift';
+      }
+
+      let performance: MonitorWindowReport['performance'] = null;
+      const label = deployed.label as { positive?: string } | null;
+      if (labelledRows.length >= MIN_LABELLED && label?.positive !== undefined) {
+        const metrics = binaryMetricsForLabels(
+          labelledRows.map((p) => p.score ?? 0),
+          labelledRows.map((p) => String(p.label)),
+          label.positive,
+        ) as unknown as Record<string, number>;
+        const value = metrics[input.primaryMetric];
+        if (value !== undefined && Number.isFinite(value)) {
+          performance = { metric: input.primaryMetric, value, floor: input.performanceFloor };
+          parts.push(`${input.primaryMetric} ${value.toFixed(3)} on labelled traffic`);
+          if (input.performanceFloor !== null && value < input.performanceFloor) {
+            status = 'degraded';
+            parts.push(`below floor ${input.performanceFloor}`);
+          }
+        }
+      } else if (logged.length >= input.minSamples) {
+        parts.push(`labels missing: ${labelledRows.length} of ${logged.length} predictions have feedback`);
+      }
+
+      const report: MonitorWindowReport = {
+        ...base,
+        version,
+        status,
+        predictions: logged.length,
+        labelled: labelledRows.length,
+        drift,
+        performance,
+        latencyMs,
+        summary: `${status}: ${parts.join('; ')}`,
+      };
+      const ref = await deps.artifacts.put(`monitoring/${model}/v${version}/${windowEnd.replace(/[:.]/g, '-')}.json`, JSON.stringify(report, null, 2), {
+        contentType: 'application/json',
+      });
+      report.reportUri = ref.uri;
+      await deps.registry.recordMonitorReport({ model, version, windowStart, windowEnd, status, report });
+      return report;
+    });
+  };
+}

@@ -1,0 +1,65 @@
+import { Context } from '@temporalio/activity';
+import type { ValidateDataInput, ValidateDataResult } from '../contracts/payloads.js';
+import { DatasetError } from '../lib/data/errors.js';
+import { profileTable } from '../lib/data/profile.js';
+import { datasetSha256, readDataset, schemaFingerprint } from '../lib/data/read-dataset.js';
+import { splitTable, tableToCsv } from '../lib/data/split.js';
+import { topProblems, validateDataset } from '../lib/data/validate.js';
+import type { ActivityDeps } from './deps.js';
+import { permanentErrorsAreFinal } from './errors.js';
+
+/**
+ * The validation gate: reads the dataset (`file://` or `s3://`), versions it by content hash, checks it against the
+ * spec's schema and constraints, stores the report, and (when it passes) stores the seeded train/holdout split and
+ * the training profile (the reference for drift). Split and profile are content-addressed by dataset version, seed
+ * and fraction, so re-running on the same data reuses them.
+ */
+export function createValidateData(deps: ActivityDeps) {
+  return async function validateData(input: ValidateDataInput): Promise<ValidateDataResult> {
+    return permanentErrorsAreFinal(async () => {
+      const ctx = Context.current();
+      const { spec, runId } = input;
+      const uri = input.datasetUri ?? spec.dataset.uri;
+      const bytes = await deps.readUri(uri);
+      const sha256 = datasetSha256(bytes);
+      if (spec.dataset.version && spec.dataset.version !== sha256) {
+        throw new DatasetError(uri, `dataset version is ${sha256} but the spec pins dataset.version ${spec.dataset.version}`);
+      }
+      ctx.heartbeat('read');
+      const read = readDataset(bytes, { format: spec.dataset.format, features: spec.features, labelName: spec.label.name, source: uri });
+      const report = validateDataset(read.table, spec, { issues: read.issues, sourceRows: read.sourceRows });
+      const dataset = { uri, sha256, rows: read.table.rowCount, schemaFingerprint: schemaFingerprint(spec.features, spec.label.name) };
+      const reportRef = await deps.artifacts.put(
+        `models/${spec.model}/runs/${runId}/validation.json`,
+        JSON.stringify({ dataset, report }, null, 2),
+        { contentType: 'application/json' },
+      );
+      const base = {
+        dataset,
+        passed: report.passed,
+        errors: report.errors,
+        warnings: report.warnings,
+        summary: report.summary,
+        topProblems: topProblems(report),
+        reportUri: reportRef.uri,
+      };
+      if (!report.passed) return { ...base, trainUri: '', holdoutUri: '', profileUri: '', trainRows: 0, holdoutRows: 0 };
+
+      ctx.heartbeat('split');
+      const { train, holdout } = splitTable(read.table, { holdoutFraction: spec.split.holdoutFraction, seed: spec.split.seed });
+      const prefix = `datasets/${sha256}/split-${spec.split.seed}-${spec.split.holdoutFraction}`;
+      const trainRef = await deps.artifacts.put(`${prefix}/train.csv`, tableToCsv(train, spec.features, spec.label.name), { contentType: 'text/csv' });
+      const holdoutRef = await deps.artifacts.put(`${prefix}/holdout.csv`, tableToCsv(holdout, spec.features, spec.label.name), { contentType: 'text/csv' });
+      const profile = profileTable(train, spec.features, spec.label.name);
+      const profileRef = await deps.artifacts.put(`${prefix}/profile.json`, JSON.stringify(profile), { contentType: 'application/json' });
+      return {
+        ...base,
+        trainUri: trainRef.uri,
+        holdoutUri: holdoutRef.uri,
+        profileUri: profileRef.uri,
+        trainRows: train.rowCount,
+        holdoutRows: holdout.rowCount,
+      };
+    });
+  };
+}

@@ -1,0 +1,138 @@
+import type { FeatureSpec } from '../spec/pipeline-spec.js';
+import type { Preprocessor } from '../train/preprocess.js';
+import { ElemType, floatAttr, GraphBuilder, intAttr, ML_DOMAIN, stringsAttr } from './graph.js';
+import { METADATA_VERSION, MetadataKeys, type ModelLabel } from './metadata.js';
+
+/** Opsets of the exported graph. */
+export const LOGISTIC_OPSETS = { '': 17, [ML_DOMAIN]: 3 } as const;
+
+/** Names of the graph outputs. */
+export const OutputNames = { probability: 'probability', label: 'label' } as const;
+
+/** What {@link exportLogisticRegression} needs. */
+export interface LogisticExportInput {
+  preprocessor: Preprocessor;
+  /** One weight per design-matrix column (numeric first, then one-hot blocks; see {@link Preprocessor}). */
+  weights: ArrayLike<number>;
+  bias: number;
+  /** The spec's features: one graph input per feature, in this order, named exactly like the feature. */
+  features: readonly FeatureSpec[];
+  label: ModelLabel;
+  /** Informational JSON stored as `mlops.training` (must itself be deterministic). */
+  training?: unknown;
+  /** Probability at or above which `label` is 1 (default 0.5). */
+  threshold?: number | undefined;
+}
+
+/** The model cannot be exported as given (inconsistent weights/features, or a feature named like an output). Permanent. */
+export class OnnxExportError extends Error {
+  override readonly name = 'OnnxExportError';
+}
+
+function checkConsistent(input: LogisticExportInput): void {
+  const pre = input.preprocessor;
+  for (const f of input.features) {
+    if (f.name === OutputNames.probability || f.name === OutputNames.label || f.name.startsWith('mlops::')) {
+      throw new OnnxExportError(
+        `ONNX export: feature "${f.name}" clashes with a model output or internal name; rename the feature`,
+      );
+    }
+  }
+  if (input.weights.length !== pre.width) {
+    throw new OnnxExportError(
+      `ONNX export: ${input.weights.length} weights for a design matrix of ${pre.width} columns`,
+    );
+  }
+  const expected = [
+    ...pre.numeric.map((c) => `numeric:${c.name}`),
+    ...pre.categorical.map((c) => `categorical:${c.name}`),
+  ];
+  const numeric = input.features.filter((f) => f.type === 'numeric').map((f) => `numeric:${f.name}`);
+  const categorical = input.features.filter((f) => f.type === 'categorical').map((f) => `categorical:${f.name}`);
+  const given = [...numeric, ...categorical];
+  if (expected.join('\n') !== given.join('\n')) {
+    throw new OnnxExportError(
+      `ONNX export: features [${given.join(', ')}] do not match the preprocessor [${expected.join(', ')}]`,
+    );
+  }
+}
+
+/**
+ * Exports a fitted logistic regression and its preprocessing as an ONNX model (ai.onnx 17 + ai.onnx.ml 3).
+ *
+ * Inputs: one per feature, named like it: numeric `tensor(float)[N,1]` (NaN = missing), categorical
+ * `tensor(string)[N,1]` (`""` = missing). Numeric inputs are concatenated, NaN replaced by the training mean
+ * (`Where(IsNaN(x), mean, x)`), then standardised `(x - mean) / std`; each categorical goes through
+ * `ai.onnx.ml.OneHotEncoder(zeros=1)` (unknown/missing = all zeros) and `Flatten`. The blocks are concatenated
+ * in design-matrix order, then `Gemm(x, W, b)` and `Sigmoid`.
+ * Outputs: `probability` `tensor(float)[N,1]` (positive class) and `label` `tensor(int64)[N]` (1 when p >= threshold).
+ * The bytes are a pure function of the arguments (no timestamps).
+ */
+export function exportLogisticRegression(input: LogisticExportInput): Uint8Array {
+  checkConsistent(input);
+  const pre = input.preprocessor;
+  const g = new GraphBuilder();
+  for (const f of input.features) g.input(f.name, f.type === 'numeric' ? ElemType.FLOAT : ElemType.STRING, ['N', 1]);
+
+  const blocks: string[] = [];
+  if (pre.numeric.length > 0) {
+    const k = pre.numeric.length;
+    const names = pre.numeric.map((c) => c.name);
+    const x = k === 1 ? names[0]! : g.node('Concat', names, { hint: 'numeric_raw', attributes: [intAttr('axis', 1)] });
+    const mean = g.floatConstant(
+      'numeric_mean',
+      [k],
+      pre.numeric.map((c) => c.mean),
+    );
+    const std = g.floatConstant(
+      'numeric_std',
+      [k],
+      pre.numeric.map((c) => c.std),
+    );
+    const missing = g.node('IsNaN', [x], { hint: 'numeric_missing' });
+    const imputed = g.node('Where', [missing, mean, x], { hint: 'numeric_imputed' });
+    const centered = g.node('Sub', [imputed, mean], { hint: 'numeric_centered' });
+    blocks.push(g.node('Div', [centered, std], { hint: 'numeric_scaled' }));
+  }
+  for (const col of pre.categorical) {
+    if (col.categories.length === 0) continue;
+    const onehot = g.node('OneHotEncoder', [col.name], {
+      hint: `${col.name}__onehot3d`,
+      domain: ML_DOMAIN,
+      attributes: [stringsAttr('cats_strings', col.categories), intAttr('zeros', 1)],
+    });
+    blocks.push(g.node('Flatten', [onehot], { hint: `${col.name}__onehot`, attributes: [intAttr('axis', 1)] }));
+  }
+  const design =
+    blocks.length === 1 ? blocks[0]! : g.node('Concat', blocks, { hint: 'design', attributes: [intAttr('axis', 1)] });
+  const weights = g.floatConstant('coefficients', [pre.width, 1], input.weights);
+  const bias = g.floatConstant('intercept', [1], [input.bias]);
+  const logit = g.node('Gemm', [design, weights, bias], {
+    hint: 'logit',
+    attributes: [floatAttr('alpha', 1), floatAttr('beta', 1)],
+  });
+  g.node('Sigmoid', [logit], { output: OutputNames.probability });
+  const threshold = g.floatConstant('threshold', [], [input.threshold ?? 0.5]);
+  const positive = g.node('GreaterOrEqual', [OutputNames.probability, threshold], { hint: 'is_positive' });
+  const asInt = g.node('Cast', [positive], { hint: 'label_2d', attributes: [intAttr('to', ElemType.INT64)] });
+  const flat = g.int64Constant('label_shape', [1], [-1]);
+  g.node('Reshape', [asInt, flat], { output: OutputNames.label });
+  g.output(OutputNames.probability, ElemType.FLOAT, ['N', 1]);
+  g.output(OutputNames.label, ElemType.INT64, ['N']);
+
+  const metadata: Record<string, string> = {
+    [MetadataKeys.features]: JSON.stringify(input.features),
+    [MetadataKeys.label]: JSON.stringify(input.label),
+    [MetadataKeys.algorithm]: 'logistic_regression',
+    [MetadataKeys.version]: METADATA_VERSION,
+  };
+  if (input.training !== undefined) metadata[MetadataKeys.training] = JSON.stringify(input.training);
+  return g.encode({
+    graphName: 'logistic_regression',
+    opsets: LOGISTIC_OPSETS,
+    metadata,
+    producerName: 'temporal-mlops',
+    producerVersion: METADATA_VERSION,
+    docString: `binary logistic regression predicting ${input.label.name} == ${JSON.stringify(input.label.positive)}`,
+  });
+}

@@ -1,0 +1,149 @@
+import { createHash } from 'node:crypto';
+import type { FeatureTable } from '../data/table.js';
+import type { ModelLabel } from '../onnx/metadata.js';
+import type { FeatureSpec, PipelineSpec, Task } from '../spec/pipeline-spec.js';
+import { TrainingAbortedError } from './errors.js';
+import type { Preprocessor } from './preprocess.js';
+
+/** The label to learn (the spec's `label` block). For binary tasks a row is positive iff its value === `positive`. */
+export interface LabelSpec {
+  name: string;
+  task: Task;
+  positive: string;
+}
+
+/** Trainer hyperparameters (the spec's `trainer.hyperparameters`, defaults applied). */
+export type Hyperparameters = PipelineSpec['trainer']['hyperparameters'];
+
+/** Progress after one epoch. */
+export interface TrainProgress {
+  /** Epochs completed so far (1-based: 1 after the first epoch), counting epochs restored from a checkpoint. */
+  epoch: number;
+  /** Total epochs of the run. */
+  epochs: number;
+  /** Training log loss (without the L2 term) after this epoch. */
+  loss: number;
+  /** Log loss on `validation`, when a validation table was given. */
+  valLoss?: number;
+}
+
+/**
+ * Resumable training state, JSON-shaped (safe as heartbeat details or an artifact).
+ * Doubles survive `JSON.stringify`/`JSON.parse` exactly, so resuming reproduces an uninterrupted run bit for bit.
+ */
+export interface TrainerCheckpoint {
+  format: 'mlops.trainer-checkpoint/v1';
+  algorithm: string;
+  /** Epochs completed; training resumes with the next one. */
+  epoch: number;
+  /** Total epochs of the run that wrote it. */
+  epochs: number;
+  /** Hash of (algorithm, features, label, hyperparameters, seed, training data); a checkpoint is used only when it matches. */
+  fingerprint: string;
+  preprocessor: Preprocessor;
+  /** One weight per design-matrix column (see {@link Preprocessor}). */
+  weights: number[];
+  bias: number;
+  /** Training loss after each completed epoch. */
+  lossHistory: number[];
+}
+
+/** What {@link Trainer.train} needs. */
+export interface TrainInput {
+  /** Training split (rows with a missing label are skipped). */
+  table: FeatureTable;
+  features: readonly FeatureSpec[];
+  label: LabelSpec;
+  hyperparameters: Hyperparameters;
+  seed: number;
+  /** Optional validation table: its loss is reported per epoch and as `val_log_loss`. */
+  validation?: FeatureTable | undefined;
+  /** Called (and awaited) at the end of every epoch, before `onCheckpoint`. */
+  onProgress?: ((p: TrainProgress) => void | Promise<void>) | undefined;
+  /** A checkpoint to resume from; ignored (training restarts) when its fingerprint does not match this input. */
+  checkpoint?: TrainerCheckpoint | null | undefined;
+  /** Called (and awaited) at the end of every epoch, including the last, with the state after that epoch. */
+  onCheckpoint?: ((c: TrainerCheckpoint) => Promise<void>) | undefined;
+  /** Checked before every mini-batch; when aborted, training throws {@link TrainingAbortedError}. */
+  signal?: AbortSignal | undefined;
+}
+
+/** JSON-shaped description of a trained model (stored beside it and in its ONNX metadata). */
+export interface TrainedModelMetadata {
+  algorithm: string;
+  features: FeatureSpec[];
+  label: ModelLabel;
+  hyperparameters: Hyperparameters;
+  seed: number;
+  preprocessor: Preprocessor;
+  /** Fitted weights, one per design-matrix column (float64; the ONNX model holds them as float32). */
+  weights: number[];
+  bias: number;
+  /** Design-matrix column names, e.g. `tenure`, `plan=basic`. */
+  columns: string[];
+  trainRows: number;
+  positiveRate: number;
+  epochs: number;
+  lossHistory: number[];
+}
+
+/** Result of {@link Trainer.train}. */
+export interface TrainResult {
+  /** The exported ONNX model (deterministic bytes). */
+  onnx: Uint8Array;
+  /** Training metrics: `train_log_loss`, `train_rows`, `train_positive_rate`, and `val_log_loss` with validation. */
+  metrics: Record<string, number>;
+  metadata: TrainedModelMetadata;
+  /** Epochs actually run by this call. */
+  epochsRun: number;
+  /** Epochs restored from the checkpoint (0 when starting fresh). */
+  resumedFromEpoch: number;
+  /** Why a given checkpoint was not used, or null. */
+  checkpointIgnored: string | null;
+}
+
+/** A training algorithm. Pure domain code: the Temporal activity wires heartbeats to `onProgress`/`onCheckpoint`. */
+export interface Trainer {
+  readonly algorithm: string;
+  train(input: TrainInput): Promise<TrainResult>;
+}
+
+/** Throws {@link TrainingAbortedError} when `signal` is aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined, completedEpochs: number): void {
+  if (signal?.aborted === true) throw new TrainingAbortedError(completedEpochs, signal.reason);
+}
+
+/** Lets pending I/O callbacks (heartbeats, cancellation) run. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Fingerprint of a training run: sha256 over the algorithm, features, label, hyperparameters, seed and the
+ * feature and label columns of the table. Two inputs with the same fingerprint train identically.
+ */
+export function trainingFingerprint(algorithm: string, input: TrainInput): string {
+  const hash = createHash('sha256');
+  const { learningRate, epochs, batchSize, l2 } = input.hyperparameters;
+  hash.update(
+    JSON.stringify({
+      algorithm,
+      features: input.features,
+      label: { name: input.label.name, task: input.label.task, positive: input.label.positive },
+      hyperparameters: { learningRate, epochs, batchSize, l2 },
+      seed: input.seed,
+      rows: input.table.rowCount,
+    }),
+  );
+  for (const feature of input.features) {
+    hash.update(`\0${feature.type}:${feature.name}\0`);
+    if (feature.type === 'numeric') {
+      const column = input.table.numeric[feature.name];
+      if (column !== undefined) hash.update(new Uint8Array(column.buffer, column.byteOffset, column.byteLength));
+    } else {
+      hash.update(JSON.stringify(input.table.categorical[feature.name] ?? null));
+    }
+  }
+  hash.update(JSON.stringify(input.table.label));
+  return hash.digest('hex');
+}
