@@ -14,6 +14,7 @@ export class PipelineProgressTracker {
   readonly notes: string[] = [];
   private current: { stage: PipelineStage; startedAt: string } | null = null;
   private finalLine: string | null = null;
+  private latest = '';
   result: TrainingPipelineResult | null = null;
 
   constructor(private readonly title: string) {}
@@ -29,12 +30,14 @@ export class PipelineProgressTracker {
   complete(detail: string): void {
     if (!this.current) return;
     this.stages.push({ ...this.current, finishedAt: new Date().toISOString(), detail });
+    this.latest = `${this.current.stage} done: ${detail}`;
     this.current = null;
     this.render();
   }
 
   note(line: string): void {
     this.notes.push(line);
+    this.latest = line;
     if (this.notes.length > 20) this.notes.shift();
     this.render();
   }
@@ -54,7 +57,7 @@ export class PipelineProgressTracker {
   progress(): PipelineProgress {
     return {
       stage: this.current?.stage ?? this.finalLine ?? 'starting',
-      detail: this.notes[this.notes.length - 1] ?? '',
+      detail: this.latest,
       result: this.result,
     };
   }

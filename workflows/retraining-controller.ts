@@ -3,7 +3,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  executeChild,
+  startChild,
   log,
   setCurrentDetails,
   setHandler,
@@ -63,6 +63,8 @@ export async function retrainingController(input: RetrainingControllerInput): Pr
     recent: [],
   };
   let lastPipelineId: string | null = null;
+  /** Set once the current pipeline's child workflow has really started (the update answers only then). */
+  let startedPipelineId: string | null = null;
 
   const decide = (decision: ControllerDecision): void => {
     state.recent.push(decision);
@@ -114,8 +116,8 @@ export async function retrainingController(input: RetrainingControllerInput): Pr
       const runningBefore = state.current?.pipelineId ?? null;
       enqueue(trigger);
       if (runningBefore) return { pipelineId: null, disposition: 'queued', runningPipelineId: runningBefore };
-      await condition(() => state.current !== null);
-      return { pipelineId: state.current!.pipelineId, disposition: 'started', runningPipelineId: null };
+      await condition(() => state.current !== null && startedPipelineId === state.current.pipelineId);
+      return { pipelineId: startedPipelineId!, disposition: 'started', runningPipelineId: null };
     },
     {
       validator: (request: RetrainNowRequest) => {
@@ -156,7 +158,7 @@ export async function retrainingController(input: RetrainingControllerInput): Pr
 
     let finished: ControllerDecision;
     try {
-      const result: TrainingPipelineResult = await executeChild(trainingPipeline, {
+      const child = await startChild(trainingPipeline, {
         workflowId: pipelineId,
         args: [{ spec, trigger }],
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
@@ -167,6 +169,8 @@ export async function retrainingController(input: RetrainingControllerInput): Pr
           { key: STAGE_KEY, value: 'starting' },
         ],
       });
+      startedPipelineId = pipelineId;
+      const result: TrainingPipelineResult = await child.result();
       if (result.outcome === 'deployed' && result.version !== null) {
         state.deployedVersion = result.version;
         upsertSearchAttributes([{ key: VERSION_KEY, value: result.version }]);
