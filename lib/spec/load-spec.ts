@@ -17,7 +17,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
 function describeFound(issue: z.core.$ZodIssue): string {
   if (!('input' in issue) || issue.code === 'unrecognized_keys') return '';
   const input = issue.input;
-  if (input === undefined) return issue.code === 'invalid_type' ? '' : '';
+  // Objects (e.g. the whole spec, for cross-field checks) are not worth echoing.
+  if (input === undefined || (typeof input === 'object' && input !== null && !Array.isArray(input))) return '';
   const text = JSON.stringify(input);
   if (text === undefined) return '';
   const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text;

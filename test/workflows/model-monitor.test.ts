@@ -23,7 +23,7 @@ beforeAll(async () => {
   connection = await Connection.connect({ address: inject('temporalAddress') });
   nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
   client = new Client({ connection });
-  bundle = await bundleWorkflowCode({ workflowsPath: new URL('./test-workflows.ts', import.meta.url).pathname, logger: { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: () => {} } as never });
+  bundle = await bundleWorkflowCode({ workflowsPath: new URL('./test-workflows.ts', import.meta.url).pathname });
 }, 180_000);
 
 afterAll(async () => {
