@@ -4,7 +4,7 @@
  * serve the queue on CPU (dev mode); the choice is logged and recorded with every model it trains.
  */
 import { GPU_TASK_QUEUE } from '../contracts/task-queues.js';
-import { loadRuntimeConfig } from './config.js';
+import { loadRuntimeConfig, type RuntimeConfig } from './config.js';
 import { createGpuWorker } from './create-workers.js';
 import { probeGpu } from './gpu-check.js';
 import { runUntilSignalled } from './run-until-signalled.js';
@@ -20,7 +20,13 @@ if (!probe.available && !allowCpu) {
   process.exit(3);
 }
 const mode = probe.available ? `GPU: ${probe.devices.join('; ')}` : `DEV MODE: serving ${GPU_TASK_QUEUE} on CPU (${probe.reason})`;
-const config = loadRuntimeConfig();
+let config: RuntimeConfig;
+try {
+  config = loadRuntimeConfig();
+} catch (err) {
+  console.error(`gpu worker: ${(err as Error).message}`);
+  process.exit(2);
+}
 const runtime = await createWorkerRuntime(config, {
   device: probe.available ? 'gpu' : 'cpu',
   identity: `gpu-worker@${process.pid}${probe.available ? '' : '(cpu-dev-mode)'}`,
