@@ -34,7 +34,7 @@ export async function modelMonitor(input: ModelMonitorInput): Promise<ModelMonit
     signalsSent: 0,
   };
   let last: MonitorWindowReport | null = null;
-  setHandler(monitorStatusQuery, () => ({ state, last }));
+  setHandler(monitorStatusQuery, () => ({ state, last }), { description: 'Latest window report and counters' });
   upsertSearchAttributes([
     { key: MODEL_KEY, value: model },
     { key: STAGE_KEY, value: 'monitoring' },
@@ -102,7 +102,7 @@ export async function modelMonitor(input: ModelMonitorInput): Promise<ModelMonit
         report.reportUri ? `report: ${report.reportUri}` : '',
       ]
         .filter(Boolean)
-        .join('\n'),
+        .join('\n\n'),
     );
     if (workflowInfo().continueAsNewSuggested) break;
   }

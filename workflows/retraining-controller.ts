@@ -75,6 +75,7 @@ export async function retrainingController(input: RetrainingControllerInput): Pr
     const phase = state.current ? `training: ${state.current.pipelineId} (${state.current.trigger.kind})` : 'idle';
     const lines = [
       `**Retraining controller for "${model}"**: ${phase}`,
+      '',
       `deployed version: ${state.deployedVersion ?? 'none'}; runs started: ${state.runsStarted}; pending triggers: ${state.pending.length}`,
       '',
       ...state.recent.slice(-8).reverse().map((d) => `- ${d.at} **${d.decision}** ${d.trigger.kind}: ${d.detail}`),
@@ -97,16 +98,26 @@ export async function retrainingController(input: RetrainingControllerInput): Pr
   };
   const now = (): string => new Date().toISOString();
 
-  setHandler(newDataSignal, ({ datasetUri, reason }) =>
-    enqueue({ kind: 'new_data', reason: reason ?? `new data at ${datasetUri}`, at: now(), datasetUri }),
+  setHandler(
+    newDataSignal,
+    ({ datasetUri, reason }) => enqueue({ kind: 'new_data', reason: reason ?? `new data at ${datasetUri}`, at: now(), datasetUri }),
+    { description: 'A new dataset landed: retrain on it ({ datasetUri, reason? })' },
   );
-  setHandler(driftDetectedSignal, ({ report }) =>
-    enqueue({ kind: 'drift', reason: report.summary, at: now(), evidence: { window: report.windowEnd, version: report.version, drift: report.drift } }),
+  setHandler(
+    driftDetectedSignal,
+    ({ report }) =>
+      enqueue({ kind: 'drift', reason: report.summary, at: now(), evidence: { window: report.windowEnd, version: report.version, drift: report.drift } }),
+    { description: 'The monitor found drift in served traffic ({ report })' },
   );
-  setHandler(performanceDroppedSignal, ({ report }) =>
-    enqueue({ kind: 'performance', reason: report.summary, at: now(), evidence: { window: report.windowEnd, version: report.version, performance: report.performance } }),
+  setHandler(
+    performanceDroppedSignal,
+    ({ report }) =>
+      enqueue({ kind: 'performance', reason: report.summary, at: now(), evidence: { window: report.windowEnd, version: report.version, performance: report.performance } }),
+    { description: 'The monitor found performance below the floor on labelled traffic ({ report })' },
   );
-  setHandler(manualRetrainSignal, ({ reason, kind }) => enqueue({ kind: kind ?? 'manual', reason, at: now() }));
+  setHandler(manualRetrainSignal, ({ reason, kind }) => enqueue({ kind: kind ?? 'manual', reason, at: now() }), {
+    description: 'Retrain now, by hand or from the schedule ({ reason, kind? })',
+  });
   setHandler(
     retrainNowUpdate,
     async (request): Promise<RetrainNowResult> => {
@@ -120,6 +131,7 @@ export async function retrainingController(input: RetrainingControllerInput): Pr
       return { pipelineId: startedPipelineId!, disposition: 'started', runningPipelineId: null };
     },
     {
+      description: 'Start (or queue) a retrain and return the pipeline that carries it ({ reason, spec?, datasetUri? })',
       validator: (request: RetrainNowRequest) => {
         if (request.spec && request.spec.model !== model) {
           throw new Error(`spec is for model "${request.spec.model}" but this controller manages "${model}"`);
@@ -127,7 +139,9 @@ export async function retrainingController(input: RetrainingControllerInput): Pr
       },
     },
   );
-  setHandler(controllerStatusQuery, () => ({ ...state, model, phase: state.current ? 'training' : 'idle' }));
+  setHandler(controllerStatusQuery, () => ({ ...state, model, phase: state.current ? 'training' : 'idle' }), {
+    description: 'Phase, current pipeline, pending triggers and recent decisions',
+  });
 
   upsertSearchAttributes([
     { key: MODEL_KEY, value: model },

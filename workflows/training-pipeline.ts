@@ -26,7 +26,7 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
   const { spec, trigger } = input;
   const runId = workflowInfo().workflowId;
   const tracker = new PipelineProgressTracker(`Training pipeline for "${spec.model}" (trigger: ${trigger.kind})`);
-  setHandler(pipelineProgressQuery, () => tracker.progress());
+  setHandler(pipelineProgressQuery, () => tracker.progress(), { description: 'Current stage and latest outcome' });
   tracker.note(`trigger: ${trigger.kind}: ${trigger.reason}`);
   try {
     return await runStages(input, runId, tracker);
