@@ -27,7 +27,17 @@ const nodeBuiltins = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.mlops/**', '.tools/**', 'dist/**', 'coverage/**', 'test/fixtures/**', 'examples/**/*.py'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '.mlops/**',
+      '.tools/**',
+      'dist/**',
+      'coverage/**',
+      'test/fixtures/**',
+      'examples/**/*.py',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -36,7 +46,10 @@ export default tseslint.config(
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports', fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { prefer: 'type-imports', fixStyle: 'inline-type-imports' },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
@@ -50,8 +63,29 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: nodeBuiltins, message: 'Workflow code must be deterministic: Node built-ins are not allowed in workflows/.' },
-            { group: ['pg', 'pg-*', '@aws-sdk/*', 'onnxruntime-node', 'fastify', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@electric-sql/*', '**/activities/*', '**/infra/*', '**/serving/*'], message: 'Workflow code must be deterministic: I/O libraries and activity implementations are not allowed in workflows/ (use `import type`).', allowTypeImports: true },
+            {
+              group: nodeBuiltins,
+              message: 'Workflow code must be deterministic: Node built-ins are not allowed in workflows/.',
+            },
+            {
+              group: [
+                'pg',
+                'pg-*',
+                '@aws-sdk/*',
+                'onnxruntime-node',
+                'fastify',
+                '@temporalio/client',
+                '@temporalio/worker',
+                '@temporalio/activity',
+                '@electric-sql/*',
+                '**/activities/*',
+                '**/infra/*',
+                '**/serving/*',
+              ],
+              message:
+                'Workflow code must be deterministic: I/O libraries and activity implementations are not allowed in workflows/ (use `import type`).',
+              allowTypeImports: true,
+            },
           ],
         },
       ],

@@ -29,8 +29,12 @@ export function createDeployModel(deps: ActivityDeps) {
           const why =
             replicas.length === 0
               ? 'no serving replica is running (none heartbeated in the last 15s)'
-              : waiting.map((r) => `${r.replicaId} has v${r.version ?? 'none'}${r.error ? ` (error: ${r.error})` : ''}`).join('; ');
-          throw new Error(`${input.model} v${input.version} was recorded as deployed but serving did not load it within ${input.readyTimeoutMs} ms: ${why}`);
+              : waiting
+                  .map((r) => `${r.replicaId} has v${r.version ?? 'none'}${r.error ? ` (error: ${r.error})` : ''}`)
+                  .join('; ');
+          throw new Error(
+            `${input.model} v${input.version} was recorded as deployed but serving did not load it within ${input.readyTimeoutMs} ms: ${why}`,
+          );
         }
         await ctx.sleep(POLL_MS);
       }

@@ -36,7 +36,12 @@ export function createEvaluateModel(deps: ActivityDeps) {
     return permanentErrorsAreFinal(async () => {
       const { spec, runId } = input;
       const bytes = await deps.artifacts.get(input.holdoutUri);
-      const { table: holdout } = readDataset(bytes, { format: 'csv', features: spec.features, labelName: spec.label.name, source: input.holdoutUri });
+      const { table: holdout } = readDataset(bytes, {
+        format: 'csv',
+        features: spec.features,
+        labelName: spec.label.name,
+        source: input.holdoutUri,
+      });
       const metrics = await scoreModel(deps, spec, input.modelUri, input.modelSha256, holdout);
       Context.current().heartbeat('candidate scored');
 
@@ -44,7 +49,10 @@ export function createEvaluateModel(deps: ActivityDeps) {
       const current = await deps.registry.getVersionByAlias(spec.model, 'champion');
       if (current) {
         try {
-          champion = { version: current.version, metrics: await scoreModel(deps, spec, current.artifactUri, current.artifactSha256, holdout) };
+          champion = {
+            version: current.version,
+            metrics: await scoreModel(deps, spec, current.artifactUri, current.artifactSha256, holdout),
+          };
         } catch (err) {
           // A champion that cannot score this holdout (e.g. the feature schema changed) is no obstacle to promotion.
           Context.current().log.warn('champion could not be scored on this holdout', { error: (err as Error).message });
@@ -59,7 +67,11 @@ export function createEvaluateModel(deps: ActivityDeps) {
       });
       const ref = await deps.artifacts.put(
         `models/${spec.model}/runs/${runId}/evaluation.json`,
-        JSON.stringify({ holdoutUri: input.holdoutUri, holdoutRows: holdout.rowCount, candidate: metrics, champion, decision }, null, 2),
+        JSON.stringify(
+          { holdoutUri: input.holdoutUri, holdoutRows: holdout.rowCount, candidate: metrics, champion, decision },
+          null,
+          2,
+        ),
         { contentType: 'application/json' },
       );
       return { metrics, champion, promote: decision.promote, reasons: decision.reasons, decisionUri: ref.uri };

@@ -32,13 +32,22 @@ export function createMonitorModel(deps: ActivityDeps) {
       const base = { model, windowStart, windowEnd, drift: null, performance: null, latencyMs: null, reportUri: null };
       const deployed = await deps.registry.getDeployed(model);
       if (!deployed) {
-        return { ...base, version: null, status: 'no_model' as const, predictions: 0, labelled: 0, summary: `no deployed version of ${model}` };
+        return {
+          ...base,
+          version: null,
+          status: 'no_model' as const,
+          predictions: 0,
+          labelled: 0,
+          summary: `no deployed version of ${model}`,
+        };
       }
       const version = deployed.version;
-      const logged = (await deps.registry.readPredictions(model, windowStart, windowEnd, MAX_WINDOW_ROWS)).filter((p) => p.version === version);
-      const labelledRows = (await deps.registry.readLabelledPredictions(model, windowStart, windowEnd, MAX_WINDOW_ROWS)).filter(
+      const logged = (await deps.registry.readPredictions(model, windowStart, windowEnd, MAX_WINDOW_ROWS)).filter(
         (p) => p.version === version,
       );
+      const labelledRows = (
+        await deps.registry.readLabelledPredictions(model, windowStart, windowEnd, MAX_WINDOW_ROWS)
+      ).filter((p) => p.version === version);
       const latencies = logged.map((p) => p.latencyMs).sort((a, b) => a - b);
       const latencyMs = latencies.length ? { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) } : null;
 
@@ -49,8 +58,13 @@ export function createMonitorModel(deps: ActivityDeps) {
         status = 'insufficient_data';
         parts.push(`fewer than ${input.minSamples} predictions: drift not judged`);
       } else {
-        const profile = JSON.parse(new TextDecoder().decode(await deps.artifacts.get(deployed.profileUri))) as DatasetProfile;
-        const table = recordsToTable(logged.map((p) => p.features), deployed.features as FeatureSpec[]);
+        const profile = JSON.parse(
+          new TextDecoder().decode(await deps.artifacts.get(deployed.profileUri)),
+        ) as DatasetProfile;
+        const table = recordsToTable(
+          logged.map((p) => p.features),
+          deployed.features as FeatureSpec[],
+        );
         const report = computeDrift(profile, table, { threshold: input.driftThreshold, driftShare: input.driftShare });
         drift = {
           share: report.share,
@@ -93,9 +107,13 @@ export function createMonitorModel(deps: ActivityDeps) {
         latencyMs,
         summary: `${status}: ${parts.join('; ')}`,
       };
-      const ref = await deps.artifacts.put(`monitoring/${model}/v${version}/${windowEnd.replace(/[:.]/g, '-')}.json`, JSON.stringify(report, null, 2), {
-        contentType: 'application/json',
-      });
+      const ref = await deps.artifacts.put(
+        `monitoring/${model}/v${version}/${windowEnd.replace(/[:.]/g, '-')}.json`,
+        JSON.stringify(report, null, 2),
+        {
+          contentType: 'application/json',
+        },
+      );
       report.reportUri = ref.uri;
       await deps.registry.recordMonitorReport({ model, version, windowStart, windowEnd, status, report });
       return report;

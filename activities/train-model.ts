@@ -38,17 +38,27 @@ export function createTrainModel(deps: ActivityDeps) {
       const started = Date.now();
       const { spec, runId } = input;
       const trainer = TRAINERS[spec.trainer.algorithm];
-      if (!trainer) throw Object.assign(new Error(`unknown trainer algorithm "${spec.trainer.algorithm}"`), { name: 'TrainingError' });
+      if (!trainer)
+        throw Object.assign(new Error(`unknown trainer algorithm "${spec.trainer.algorithm}"`), {
+          name: 'TrainingError',
+        });
       const keys = trainingKeys(spec.model, runId);
 
       const bytes = await deps.artifacts.get(input.trainUri);
-      const { table } = readDataset(bytes, { format: 'csv', features: spec.features, labelName: spec.label.name, source: input.trainUri });
+      const { table } = readDataset(bytes, {
+        format: 'csv',
+        features: spec.features,
+        labelName: spec.label.name,
+        source: input.trainUri,
+      });
 
       const previous = ctx.info.heartbeatDetails as TrainingHeartbeat | undefined;
       let checkpoint: TrainerCheckpoint | null = null;
       if (previous?.checkpointKey) {
         try {
-          checkpoint = JSON.parse(new TextDecoder().decode(await deps.artifacts.get(previous.checkpointKey))) as TrainerCheckpoint;
+          checkpoint = JSON.parse(
+            new TextDecoder().decode(await deps.artifacts.get(previous.checkpointKey)),
+          ) as TrainerCheckpoint;
           ctx.log.info('resuming training from checkpoint', { epoch: checkpoint.epoch, attempt: ctx.info.attempt });
         } catch (err) {
           ctx.log.warn('checkpoint unreadable; training from scratch', { error: (err as Error).message });
@@ -83,9 +93,13 @@ export function createTrainModel(deps: ActivityDeps) {
         },
       });
       const ref = await deps.artifacts.put(keys.model, result.onnx, { contentType: 'application/octet-stream' });
-      await deps.artifacts.put(`models/${spec.model}/runs/${runId}/training-metadata.json`, JSON.stringify(result.metadata, null, 2), {
-        contentType: 'application/json',
-      });
+      await deps.artifacts.put(
+        `models/${spec.model}/runs/${runId}/training-metadata.json`,
+        JSON.stringify(result.metadata, null, 2),
+        {
+          contentType: 'application/json',
+        },
+      );
       return {
         modelUri: ref.uri,
         modelSha256: ref.sha256,

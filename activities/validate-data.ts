@@ -23,12 +23,25 @@ export function createValidateData(deps: ActivityDeps) {
       const bytes = await deps.readUri(uri);
       const sha256 = datasetSha256(bytes);
       if (spec.dataset.version && spec.dataset.version !== sha256) {
-        throw new DatasetError(uri, `dataset version is ${sha256} but the spec pins dataset.version ${spec.dataset.version}`);
+        throw new DatasetError(
+          uri,
+          `dataset version is ${sha256} but the spec pins dataset.version ${spec.dataset.version}`,
+        );
       }
       ctx.heartbeat('read');
-      const read = readDataset(bytes, { format: spec.dataset.format, features: spec.features, labelName: spec.label.name, source: uri });
+      const read = readDataset(bytes, {
+        format: spec.dataset.format,
+        features: spec.features,
+        labelName: spec.label.name,
+        source: uri,
+      });
       const report = validateDataset(read.table, spec, { issues: read.issues, sourceRows: read.sourceRows });
-      const dataset = { uri, sha256, rows: read.table.rowCount, schemaFingerprint: schemaFingerprint(spec.features, spec.label.name) };
+      const dataset = {
+        uri,
+        sha256,
+        rows: read.table.rowCount,
+        schemaFingerprint: schemaFingerprint(spec.features, spec.label.name),
+      };
       const reportRef = await deps.artifacts.put(
         `models/${spec.model}/runs/${runId}/validation.json`,
         JSON.stringify({ dataset, report }, null, 2),
@@ -43,15 +56,29 @@ export function createValidateData(deps: ActivityDeps) {
         topProblems: topProblems(report),
         reportUri: reportRef.uri,
       };
-      if (!report.passed) return { ...base, trainUri: '', holdoutUri: '', profileUri: '', trainRows: 0, holdoutRows: 0 };
+      if (!report.passed)
+        return { ...base, trainUri: '', holdoutUri: '', profileUri: '', trainRows: 0, holdoutRows: 0 };
 
       ctx.heartbeat('split');
-      const { train, holdout } = splitTable(read.table, { holdoutFraction: spec.split.holdoutFraction, seed: spec.split.seed });
+      const { train, holdout } = splitTable(read.table, {
+        holdoutFraction: spec.split.holdoutFraction,
+        seed: spec.split.seed,
+      });
       const prefix = `datasets/${sha256}/split-${spec.split.seed}-${spec.split.holdoutFraction}`;
-      const trainRef = await deps.artifacts.put(`${prefix}/train.csv`, tableToCsv(train, spec.features, spec.label.name), { contentType: 'text/csv' });
-      const holdoutRef = await deps.artifacts.put(`${prefix}/holdout.csv`, tableToCsv(holdout, spec.features, spec.label.name), { contentType: 'text/csv' });
+      const trainRef = await deps.artifacts.put(
+        `${prefix}/train.csv`,
+        tableToCsv(train, spec.features, spec.label.name),
+        { contentType: 'text/csv' },
+      );
+      const holdoutRef = await deps.artifacts.put(
+        `${prefix}/holdout.csv`,
+        tableToCsv(holdout, spec.features, spec.label.name),
+        { contentType: 'text/csv' },
+      );
       const profile = profileTable(train, spec.features, spec.label.name);
-      const profileRef = await deps.artifacts.put(`${prefix}/profile.json`, JSON.stringify(profile), { contentType: 'application/json' });
+      const profileRef = await deps.artifacts.put(`${prefix}/profile.json`, JSON.stringify(profile), {
+        contentType: 'application/json',
+      });
       return {
         ...base,
         trainUri: trainRef.uri,

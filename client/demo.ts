@@ -59,7 +59,11 @@ export async function runDemo(opts: DemoOptions): Promise<{ v1: number; v2: numb
   });
   const settings = { uiUrl: stack.uiUrl, namespace: stack.namespace };
   const client = stack.runtime.deps.temporal;
-  const traffic = new TrafficGenerator(stack.servingUrl, spec.model, { batchSize: 50, intervalMs: 250, feedback: true });
+  const traffic = new TrafficGenerator(stack.servingUrl, spec.model, {
+    batchSize: 50,
+    intervalMs: 250,
+    feedback: true,
+  });
   try {
     print(`\n== 2. writing the training data (seeded, 6000 rows) to ${datasetPath}`);
     await writeChurnDataset(datasetPath, { rows: 6000, seed: 42, drift: 0 });
@@ -67,14 +71,19 @@ export async function runDemo(opts: DemoOptions): Promise<{ v1: number; v2: numb
     print(`\n== 3. training and deploying v1 (${spec.trainer.resources} requested)`);
     const first = await requestRetrain(client, spec, { reason: 'initial training from the demo', kind: 'initial' });
     const r1 = await reportRetrain(client, { ...stack, source: 'demo' }, first, { wait: true, print });
-    if (!r1 || r1.outcome !== 'deployed' || r1.version === null) throw new Error(`v1 was not deployed: ${JSON.stringify(r1)}`);
+    if (!r1 || r1.outcome !== 'deployed' || r1.version === null)
+      throw new Error(`v1 was not deployed: ${JSON.stringify(r1)}`);
     const v1 = r1.version;
 
     print('\n== 4. creating the periodic retraining schedule');
     const sid = await createRetrainSchedule(client, spec, {});
-    print(`  ${sid}: ${spec.schedule && 'cron' in spec.schedule ? `cron ${spec.schedule.cron}` : 'from spec'}  ${scheduleLink(settings, sid)}`);
+    print(
+      `  ${sid}: ${spec.schedule && 'cron' in spec.schedule ? `cron ${spec.schedule.cron}` : 'from spec'}  ${scheduleLink(settings, sid)}`,
+    );
 
-    print(`\n== 5. serving traffic from v${v1} (with delayed ground-truth labels); monitor window ${spec.monitoring.window}`);
+    print(
+      `\n== 5. serving traffic from v${v1} (with delayed ground-truth labels); monitor window ${spec.monitoring.window}`,
+    );
     traffic.start();
     await waitFor('the monitor to judge a window of normal traffic', 120_000, async () => {
       const s = await client.workflow.getHandle(monitorWorkflowId(spec.model)).query('monitorStatus');
@@ -87,22 +96,30 @@ export async function runDemo(opts: DemoOptions): Promise<{ v1: number; v2: numb
     traffic.drift = 1;
     const v2 = await waitFor('drift to be detected and v2 to be deployed', 300_000, async () => {
       const s = await client.workflow.getHandle(controllerWorkflowId(spec.model)).query(controllerStatusQuery);
-      const done = s.recent.find((d) => d.decision === 'completed' || d.decision === 'failed' ? d.trigger.kind !== 'initial' : false);
+      const done = s.recent.find((d) =>
+        d.decision === 'completed' || d.decision === 'failed' ? d.trigger.kind !== 'initial' : false,
+      );
       if (done && done.outcome !== 'deployed') throw new Error(`retraining did not deploy: ${done.detail}`);
       return done && s.deployedVersion !== null && s.deployedVersion > v1 ? s.deployedVersion : null;
     });
     const status = await client.workflow.getHandle(controllerWorkflowId(spec.model)).query(controllerStatusQuery);
     for (const d of status.recent) print(`  ${d.decision} [${d.trigger.kind}] ${d.detail}`);
-    await waitFor(`serving to answer from v${v2}`, 30_000, async () => (traffic.stats.lastVersion === v2 ? true : null));
+    await waitFor(`serving to answer from v${v2}`, 30_000, async () =>
+      traffic.stats.lastVersion === v2 ? true : null,
+    );
 
     print('\n== 7. summary');
     print(`  v${v1} trained on the original data and deployed; traffic drifted; the monitor signalled drift;`);
     print(`  v${v2} was trained on the new data, beat v${v1} on the same holdout, and is now serving.`);
-    print(`  traffic: ${traffic.stats.predictions} predictions, ${traffic.stats.feedback} labels, ${traffic.stats.errors} errors`);
+    print(
+      `  traffic: ${traffic.stats.predictions} predictions, ${traffic.stats.feedback} labels, ${traffic.stats.errors} errors`,
+    );
     print(`  controller: ${workflowLink(settings, controllerWorkflowId(spec.model))}`);
     print(`  monitor:    ${workflowLink(settings, monitorWorkflowId(spec.model))}`);
     print(`  schedule:   ${scheduleLink(settings, sid)}`);
-    print(`  all runs:   ${stack.uiUrl}/namespaces/${stack.namespace}/workflows?query=${encodeURIComponent(`MlopsModel="${spec.model}"`)}`);
+    print(
+      `  all runs:   ${stack.uiUrl}/namespaces/${stack.namespace}/workflows?query=${encodeURIComponent(`MlopsModel="${spec.model}"`)}`,
+    );
     await traffic.stop();
     if (opts.keepRunning) {
       print(`\nstack kept running for inspection (Ctrl-C to stop). Web UI: ${stack.uiUrl}`);

@@ -71,7 +71,10 @@ export async function startDevStack(opts: DevStackOptions = {}): Promise<DevStac
       MLOPS_ARTIFACTS_URL: artifactsUrl,
       MLOPS_DB_POOL_SIZE: 4,
     };
-    const runtime = await createWorkerRuntime(config, { device: 'cpu', identity: `cpu-worker@dev-stack:${process.pid}` });
+    const runtime = await createWorkerRuntime(config, {
+      device: 'cpu',
+      identity: `cpu-worker@dev-stack:${process.pid}`,
+    });
     stops.push(() => runtime.close());
 
     const workers: Array<{ worker: Worker; done: Promise<void> }> = [];
@@ -79,7 +82,11 @@ export async function startDevStack(opts: DevStackOptions = {}): Promise<DevStac
     workers.push({ worker: cpu, done: cpu.run() });
     log('  cpu worker polling mlops-cpu');
     if (opts.gpuWorker ?? true) {
-      const gpuDeps = { ...runtime.deps, device: 'cpu' as const, workerIdentity: `gpu-worker@dev-stack:${process.pid}(cpu-dev-mode)` };
+      const gpuDeps = {
+        ...runtime.deps,
+        device: 'cpu' as const,
+        workerIdentity: `gpu-worker@dev-stack:${process.pid}(cpu-dev-mode)`,
+      };
       const gpu = await createGpuWorker({ address: temporal.address, namespace: temporal.namespace, deps: gpuDeps });
       workers.push({ worker: gpu, done: gpu.run() });
       log('  gpu worker polling mlops-gpu (DEV MODE: no GPU on this host, training runs on CPU)');

@@ -7,7 +7,9 @@ import { SpecValidationError } from '../lib/spec/errors.js';
 import { UsageError } from './errors.js';
 
 const program = new Command('mlops')
-  .description('The ML lifecycle as durable Temporal workflows: validate, train, evaluate, register, deploy, monitor, retrain.')
+  .description(
+    'The ML lifecycle as durable Temporal workflows: validate, train, evaluate, register, deploy, monitor, retrain.',
+  )
   .showHelpAfterError('(run `mlops help <command>` for usage)')
   .exitOverride();
 
@@ -24,7 +26,9 @@ function fraction(value: string): number {
 
 program
   .command('dev')
-  .description('start the embedded stack: Temporal dev server (UI :8233), embedded PostgreSQL, file artifacts, workers, serving')
+  .description(
+    'start the embedded stack: Temporal dev server (UI :8233), embedded PostgreSQL, file artifacts, workers, serving',
+  )
   .option('--no-gpu-worker', 'do not start the dev-mode GPU worker (training for gpu specs then falls back to CPU)')
   .action(async (opts: { gpuWorker: boolean }) => {
     const { runDevStackUntilSignalled } = await import('./dev-stack.js');
@@ -43,7 +47,7 @@ program
 
 program
   .command('run')
-  .description('validate the spec and run the training pipeline now (through the model\'s retraining controller)')
+  .description("validate the spec and run the training pipeline now (through the model's retraining controller)")
   .argument('<spec>', 'pipeline spec YAML file')
   .option('--wait', 'follow the pipeline stage by stage until it finishes')
   .option('--reason <text>', 'why this run', 'manual run from the CLI')
@@ -54,7 +58,7 @@ program
 
 program
   .command('retrain')
-  .description('ask a model\'s controller to retrain now')
+  .description("ask a model's controller to retrain now")
   .argument('<model>', 'model name')
   .requiredOption('--reason <text>', 'why (recorded with the run)')
   .option('--wait', 'follow the pipeline until it finishes')
@@ -65,11 +69,12 @@ program
 
 program
   .command('new-data')
-  .description('tell a model\'s controller that a new dataset has landed (it retrains on it)')
+  .description("tell a model's controller that a new dataset has landed (it retrains on it)")
   .argument('<model>', 'model name')
   .requiredOption('--dataset <uri>', 'file:// or s3:// URI of the new dataset')
   .action(async (model: string, opts: { dataset: string }) => {
-    if (!/^(file|s3):\/\/.+/.test(opts.dataset)) throw new UsageError(`--dataset: expected a file:// or s3:// URI, found "${opts.dataset}"`);
+    if (!/^(file|s3):\/\/.+/.test(opts.dataset))
+      throw new UsageError(`--dataset: expected a file:// or s3:// URI, found "${opts.dataset}"`);
     const { newDataCommand } = await import('./commands/cli-actions.js');
     await newDataCommand(model, opts.dataset);
   });
@@ -103,11 +108,15 @@ models
 const schedule = program.command('schedule').description('Temporal Schedules for periodic retraining');
 schedule
   .command('create')
-  .description('create schedule-<model> from a spec (cadence from --cron/--every or the spec\'s schedule section)')
+  .description("create schedule-<model> from a spec (cadence from --cron/--every or the spec's schedule section)")
   .argument('<spec>', 'pipeline spec YAML file')
   .option('--cron <expr>', 'cron expression, e.g. "0 3 * * 0"')
   .option('--every <duration>', 'interval, e.g. 24h')
-  .addOption(new Option('--overlap <policy>', 'overlap policy').choices(['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all']).default('skip'))
+  .addOption(
+    new Option('--overlap <policy>', 'overlap policy')
+      .choices(['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all'])
+      .default('skip'),
+  )
   .option('--catchup-window <duration>', 'how far back missed runs are caught up', '1h')
   .option('--no-pause-on-failure', 'keep the schedule running after a failed run')
   .option('--paused', 'create it paused')
@@ -119,7 +128,7 @@ for (const [name, description] of [
   ['describe', 'show cadence, policies, recent and next runs'],
   ['pause', 'pause the schedule'],
   ['unpause', 'resume the schedule'],
-  ['trigger', 'run the schedule\'s action now'],
+  ['trigger', "run the schedule's action now"],
   ['delete', 'delete the schedule'],
 ] as const) {
   schedule
@@ -141,11 +150,15 @@ schedule
   });
 schedule
   .command('backfill')
-  .description('run the schedule\'s actions for a past time range')
+  .description("run the schedule's actions for a past time range")
   .argument('<model>', 'model name')
   .requiredOption('--start <iso>', 'range start (ISO time)')
   .requiredOption('--end <iso>', 'range end (ISO time)')
-  .addOption(new Option('--overlap <policy>', 'overlap policy for the backfill').choices(['skip', 'buffer_one', 'buffer_all', 'allow_all']).default('buffer_all'))
+  .addOption(
+    new Option('--overlap <policy>', 'overlap policy for the backfill')
+      .choices(['skip', 'buffer_one', 'buffer_all', 'allow_all'])
+      .default('buffer_all'),
+  )
   .action(async (model: string, opts: { start: string; end: string; overlap: string }) => {
     const { scheduleBackfillCommand } = await import('./commands/cli-actions.js');
     await scheduleBackfillCommand(model, opts);

@@ -15,7 +15,14 @@ export interface TrafficStats {
  * later, as a real label pipeline would), until stopped. `drift` can be changed while it runs.
  */
 export class TrafficGenerator {
-  readonly stats: TrafficStats = { requests: 0, predictions: 0, feedback: 0, errors: 0, lastVersion: null, lastError: null };
+  readonly stats: TrafficStats = {
+    requests: 0,
+    predictions: 0,
+    feedback: 0,
+    errors: 0,
+    lastVersion: null,
+    lastError: null,
+  };
   drift = 0;
   private running = false;
   private loop: Promise<void> | null = null;

@@ -1,6 +1,9 @@
 /** Compact UTC timestamp for IDs: 20261123T140512Z. */
 export function compactTimestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** `pipeline-<model>-<timestamp>`: one training pipeline run. */

@@ -16,6 +16,10 @@ try {
   process.exit(2);
 }
 const runtime = await createWorkerRuntime(config, { device: 'cpu' });
-const worker = await createCpuWorker({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, deps: runtime.deps });
+const worker = await createCpuWorker({
+  address: config.TEMPORAL_ADDRESS,
+  namespace: config.TEMPORAL_NAMESPACE,
+  deps: runtime.deps,
+});
 console.log(`cpu worker ${runtime.deps.workerIdentity} polling ${CPU_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}`);
 await runUntilSignalled(worker, () => runtime.close());

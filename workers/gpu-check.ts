@@ -26,7 +26,10 @@ export async function probeGpu(): Promise<GpuProbe> {
     return {
       available: false,
       devices: [],
-      reason: code === 'ENOENT' ? 'nvidia-smi not found (no NVIDIA driver on this host)' : `nvidia-smi failed: ${(err as Error).message}`,
+      reason:
+        code === 'ENOENT'
+          ? 'nvidia-smi not found (no NVIDIA driver on this host)'
+          : `nvidia-smi failed: ${(err as Error).message}`,
     };
   }
 }

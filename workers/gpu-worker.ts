@@ -19,7 +19,9 @@ if (!probe.available && !allowCpu) {
   );
   process.exit(3);
 }
-const mode = probe.available ? `GPU: ${probe.devices.join('; ')}` : `DEV MODE: serving ${GPU_TASK_QUEUE} on CPU (${probe.reason})`;
+const mode = probe.available
+  ? `GPU: ${probe.devices.join('; ')}`
+  : `DEV MODE: serving ${GPU_TASK_QUEUE} on CPU (${probe.reason})`;
 let config: RuntimeConfig;
 try {
   config = loadRuntimeConfig();
@@ -31,6 +33,12 @@ const runtime = await createWorkerRuntime(config, {
   device: probe.available ? 'gpu' : 'cpu',
   identity: `gpu-worker@${process.pid}${probe.available ? '' : '(cpu-dev-mode)'}`,
 });
-const worker = await createGpuWorker({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, deps: runtime.deps });
-console.log(`gpu worker ${runtime.deps.workerIdentity} polling ${GPU_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS} (${mode})`);
+const worker = await createGpuWorker({
+  address: config.TEMPORAL_ADDRESS,
+  namespace: config.TEMPORAL_NAMESPACE,
+  deps: runtime.deps,
+});
+console.log(
+  `gpu worker ${runtime.deps.workerIdentity} polling ${GPU_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS} (${mode})`,
+);
 await runUntilSignalled(worker, () => runtime.close());

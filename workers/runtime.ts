@@ -19,7 +19,10 @@ export async function createWorkerRuntime(
   config: RuntimeConfig,
   opts: { device: 'cpu' | 'gpu'; identity?: string },
 ): Promise<WorkerRuntime> {
-  const registry = createPgRegistry({ connectionString: config.DATABASE_URL, maxConnections: config.MLOPS_DB_POOL_SIZE });
+  const registry = createPgRegistry({
+    connectionString: config.DATABASE_URL,
+    maxConnections: config.MLOPS_DB_POOL_SIZE,
+  });
   await registry.migrate();
   const artifacts = openArtifactStore(config.MLOPS_ARTIFACTS_URL);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });

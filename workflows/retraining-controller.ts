@@ -78,7 +78,10 @@ export async function retrainingController(input: RetrainingControllerInput): Pr
       '',
       `deployed version: ${state.deployedVersion ?? 'none'}; runs started: ${state.runsStarted}; pending triggers: ${state.pending.length}`,
       '',
-      ...state.recent.slice(-8).reverse().map((d) => `- ${d.at} **${d.decision}** ${d.trigger.kind}: ${d.detail}`),
+      ...state.recent
+        .slice(-8)
+        .reverse()
+        .map((d) => `- ${d.at} **${d.decision}** ${d.trigger.kind}: ${d.detail}`),
     ];
     setCurrentDetails(lines.join('\n'));
   };
@@ -100,19 +103,30 @@ export async function retrainingController(input: RetrainingControllerInput): Pr
 
   setHandler(
     newDataSignal,
-    ({ datasetUri, reason }) => enqueue({ kind: 'new_data', reason: reason ?? `new data at ${datasetUri}`, at: now(), datasetUri }),
+    ({ datasetUri, reason }) =>
+      enqueue({ kind: 'new_data', reason: reason ?? `new data at ${datasetUri}`, at: now(), datasetUri }),
     { description: 'A new dataset landed: retrain on it ({ datasetUri, reason? })' },
   );
   setHandler(
     driftDetectedSignal,
     ({ report }) =>
-      enqueue({ kind: 'drift', reason: report.summary, at: now(), evidence: { window: report.windowEnd, version: report.version, drift: report.drift } }),
+      enqueue({
+        kind: 'drift',
+        reason: report.summary,
+        at: now(),
+        evidence: { window: report.windowEnd, version: report.version, drift: report.drift },
+      }),
     { description: 'The monitor found drift in served traffic ({ report })' },
   );
   setHandler(
     performanceDroppedSignal,
     ({ report }) =>
-      enqueue({ kind: 'performance', reason: report.summary, at: now(), evidence: { window: report.windowEnd, version: report.version, performance: report.performance } }),
+      enqueue({
+        kind: 'performance',
+        reason: report.summary,
+        at: now(),
+        evidence: { window: report.windowEnd, version: report.version, performance: report.performance },
+      }),
     { description: 'The monitor found performance below the floor on labelled traffic ({ report })' },
   );
   setHandler(manualRetrainSignal, ({ reason, kind }) => enqueue({ kind: kind ?? 'manual', reason, at: now() }), {
@@ -131,7 +145,8 @@ export async function retrainingController(input: RetrainingControllerInput): Pr
       return { pipelineId: startedPipelineId!, disposition: 'started', runningPipelineId: null };
     },
     {
-      description: 'Start (or queue) a retrain and return the pipeline that carries it ({ reason, spec?, datasetUri? })',
+      description:
+        'Start (or queue) a retrain and return the pipeline that carries it ({ reason, spec?, datasetUri? })',
       validator: (request: RetrainNowRequest) => {
         if (request.spec && request.spec.model !== model) {
           throw new Error(`spec is for model "${request.spec.model}" but this controller manages "${model}"`);
@@ -151,7 +166,8 @@ export async function retrainingController(input: RetrainingControllerInput): Pr
   render();
 
   for (;;) {
-    const historyLarge = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS;
+    const historyLarge = () =>
+      workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS;
     await condition(() => state.pending.length > 0 || historyLarge());
     if (state.pending.length === 0) {
       await condition(allHandlersFinished);
@@ -201,7 +217,14 @@ export async function retrainingController(input: RetrainingControllerInput): Pr
       };
     } catch (err) {
       log.warn('pipeline failed', { pipelineId, error: failureMessage(err) });
-      finished = { at: now(), trigger, decision: 'failed', pipelineId, outcome: 'failed', detail: `${pipelineId} failed: ${failureMessage(err)}` };
+      finished = {
+        at: now(),
+        trigger,
+        decision: 'failed',
+        pipelineId,
+        outcome: 'failed',
+        detail: `${pipelineId} failed: ${failureMessage(err)}`,
+      };
     }
     state.current = null;
     upsertSearchAttributes([{ key: STAGE_KEY, value: state.pending.length > 0 ? 'queued' : 'idle' }]);

@@ -6,7 +6,9 @@ import { training } from './activity-proxies.js';
 
 function isScheduleToStartTimeout(err: unknown): boolean {
   return (
-    err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === 'SCHEDULE_TO_START'
+    err instanceof ActivityFailure &&
+    err.cause instanceof TimeoutFailure &&
+    err.cause.timeoutType === 'SCHEDULE_TO_START'
   );
 }
 

@@ -32,7 +32,12 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     return await runStages(input, runId, tracker);
   } catch (err) {
     if (isCancellation(err) || (err instanceof ApplicationFailure && err.type === 'InvalidDataset')) throw err;
-    const message = err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err);
+    const message =
+      err instanceof Error
+        ? err.cause instanceof Error
+          ? `${err.message}: ${err.cause.message}`
+          : err.message
+        : String(err);
     tracker.finish('failed', message);
     await durable.recordPipelineRun({
       runId,
@@ -117,18 +122,21 @@ async function runStages(
   const primary = spec.evaluation.primaryMetric;
   tracker.complete(
     `${fmt(evaluation.metrics, primary)}` +
-      (evaluation.champion ? ` vs champion v${evaluation.champion.version} ${fmt(evaluation.champion.metrics, primary)}` : ' (no champion yet)') +
+      (evaluation.champion
+        ? ` vs champion v${evaluation.champion.version} ${fmt(evaluation.champion.metrics, primary)}`
+        : ' (no champion yet)') +
       `: ${evaluation.promote ? 'promote' : 'reject'}`,
   );
 
   // 4. Register (idempotent on this run's ID), whatever the decision: the registry keeps the evidence.
   tracker.begin('registering');
-  const registered = await durable.registerModel.executeWithOptions(
-    { summary: `Register ${spec.model} version` },
-    [{ spec, runId, trigger, train, data, evaluation }],
-  );
+  const registered = await durable.registerModel.executeWithOptions({ summary: `Register ${spec.model} version` }, [
+    { spec, runId, trigger, train, data, evaluation },
+  ]);
   tracker.setVersion(registered.version);
-  tracker.complete(`${spec.model} v${registered.version}${registered.created ? '' : ' (already registered by this run)'}`);
+  tracker.complete(
+    `${spec.model} v${registered.version}${registered.created ? '' : ' (already registered by this run)'}`,
+  );
 
   const base = {
     championBefore: evaluation.champion?.version ?? null,
@@ -136,15 +144,34 @@ async function runStages(
     reasons: evaluation.reasons,
   };
   if (!evaluation.promote) {
-    return finish('rejected', registered.version, base, `v${registered.version} not deployed: ${evaluation.reasons.join('; ')}`);
+    return finish(
+      'rejected',
+      registered.version,
+      base,
+      `v${registered.version} not deployed: ${evaluation.reasons.join('; ')}`,
+    );
   }
 
   // 5. Deploy and wait for serving replicas to load it.
   tracker.begin('deploying');
   const deployed = await deploying.deployModel.executeWithOptions(
     { summary: `Deploy ${spec.model} v${registered.version} and wait for serving` },
-    [{ model: spec.model, version: registered.version, runId, readyTimeoutMs: parseDuration(spec.deployment.readyTimeout) }],
+    [
+      {
+        model: spec.model,
+        version: registered.version,
+        runId,
+        readyTimeoutMs: parseDuration(spec.deployment.readyTimeout),
+      },
+    ],
   );
-  tracker.complete(`v${deployed.version} serving on ${deployed.replicas.length} replica(s): ${deployed.replicas.join(', ')}`);
-  return finish('deployed', registered.version, base, `v${registered.version} deployed (${fmt(evaluation.metrics, primary)})`);
+  tracker.complete(
+    `v${deployed.version} serving on ${deployed.replicas.length} replica(s): ${deployed.replicas.join(', ')}`,
+  );
+  return finish(
+    'deployed',
+    registered.version,
+    base,
+    `v${registered.version} deployed (${fmt(evaluation.metrics, primary)})`,
+  );
 }

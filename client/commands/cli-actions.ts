@@ -1,7 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { controllerStatusQuery, monitorStatusQuery, newDataSignal, retrainNowUpdate } from '../../contracts/messages.js';
+import {
+  controllerStatusQuery,
+  monitorStatusQuery,
+  newDataSignal,
+  retrainNowUpdate,
+} from '../../contracts/messages.js';
 import { controllerWorkflowId, monitorWorkflowId, scheduleId } from '../../contracts/workflow-ids.js';
 import { writeChurnDataset } from '../../lib/data/generate-churn.js';
 import { loadSpecFile } from '../../lib/spec/load-spec.js';
@@ -13,7 +18,11 @@ import { createRetrainSchedule, describeSchedule, listSchedules, type CreateSche
 
 const print = (line: string): void => console.log(line);
 
-async function withClient<T>(fn: (ctx: Awaited<ReturnType<typeof connectClient>> & { settings: Awaited<ReturnType<typeof resolveStackSettings>> }) => Promise<T>): Promise<T> {
+async function withClient<T>(
+  fn: (
+    ctx: Awaited<ReturnType<typeof connectClient>> & { settings: Awaited<ReturnType<typeof resolveStackSettings>> },
+  ) => Promise<T>,
+): Promise<T> {
   const settings = await resolveStackSettings();
   const conn = await connectClient(settings);
   try {
@@ -24,7 +33,10 @@ async function withClient<T>(fn: (ctx: Awaited<ReturnType<typeof connectClient>>
 }
 
 function controllerMissing(model: string): UsageError {
-  return new UsageError(`model "${model}" has no retraining controller (${controllerWorkflowId(model)}); start one with \`mlops run <spec>\``, 1);
+  return new UsageError(
+    `model "${model}" has no retraining controller (${controllerWorkflowId(model)}); start one with \`mlops run <spec>\``,
+    1,
+  );
 }
 
 /** `mlops run <spec> [--wait]` */
@@ -72,8 +84,12 @@ export async function statusCommand(model: string): Promise<void> {
   await withClient(async ({ client, settings }) => {
     try {
       const s = await client.workflow.getHandle(controllerWorkflowId(model)).query(controllerStatusQuery);
-      print(`controller ${controllerWorkflowId(model)}: ${s.phase}${s.current ? ` (${s.current.pipelineId}, trigger ${s.current.trigger.kind})` : ''}`);
-      print(`  deployed version: ${s.deployedVersion ?? 'none'}; runs started: ${s.runsStarted}; pending triggers: ${s.pending.length}`);
+      print(
+        `controller ${controllerWorkflowId(model)}: ${s.phase}${s.current ? ` (${s.current.pipelineId}, trigger ${s.current.trigger.kind})` : ''}`,
+      );
+      print(
+        `  deployed version: ${s.deployedVersion ?? 'none'}; runs started: ${s.runsStarted}; pending triggers: ${s.pending.length}`,
+      );
       for (const d of s.recent.slice(-5)) print(`  ${d.at} ${d.decision} [${d.trigger.kind}] ${d.detail}`);
       print(`  ${workflowLink(settings, controllerWorkflowId(model))}`);
     } catch (err) {
@@ -82,7 +98,9 @@ export async function statusCommand(model: string): Promise<void> {
     }
     try {
       const m = await client.workflow.getHandle(monitorWorkflowId(model)).query(monitorStatusQuery);
-      print(`monitor ${monitorWorkflowId(model)}: ${m.state.lastStatus ?? 'waiting for first window'}; windows ${m.state.windowsRun}; signals sent ${m.state.signalsSent}`);
+      print(
+        `monitor ${monitorWorkflowId(model)}: ${m.state.lastStatus ?? 'waiting for first window'}; windows ${m.state.windowsRun}; signals sent ${m.state.signalsSent}`,
+      );
       if (m.last) print(`  last window ${m.last.windowStart} .. ${m.last.windowEnd}: ${m.last.summary}`);
       print(`  ${workflowLink(settings, monitorWorkflowId(model))}`);
     } catch (err) {
@@ -148,19 +166,23 @@ export async function scheduleActionCommand(action: string, model: string, note?
 }
 
 /** `mlops schedule backfill <model> --start --end` */
-export async function scheduleBackfillCommand(model: string, opts: { start: string; end: string; overlap: string }): Promise<void> {
+export async function scheduleBackfillCommand(
+  model: string,
+  opts: { start: string; end: string; overlap: string },
+): Promise<void> {
   const start = new Date(opts.start);
   const end = new Date(opts.end);
   if (Number.isNaN(start.getTime())) throw new UsageError(`--start: expected an ISO time, found "${opts.start}"`);
   if (Number.isNaN(end.getTime())) throw new UsageError(`--end: expected an ISO time, found "${opts.end}"`);
   if (end <= start) throw new UsageError(`--end (${opts.end}) must be after --start (${opts.start})`);
   const { ScheduleOverlapPolicy } = await import('@temporalio/client');
-  const overlap = {
-    skip: ScheduleOverlapPolicy.SKIP,
-    buffer_one: ScheduleOverlapPolicy.BUFFER_ONE,
-    buffer_all: ScheduleOverlapPolicy.BUFFER_ALL,
-    allow_all: ScheduleOverlapPolicy.ALLOW_ALL,
-  }[opts.overlap] ?? ScheduleOverlapPolicy.BUFFER_ALL;
+  const overlap =
+    {
+      skip: ScheduleOverlapPolicy.SKIP,
+      buffer_one: ScheduleOverlapPolicy.BUFFER_ONE,
+      buffer_all: ScheduleOverlapPolicy.BUFFER_ALL,
+      allow_all: ScheduleOverlapPolicy.ALLOW_ALL,
+    }[opts.overlap] ?? ScheduleOverlapPolicy.BUFFER_ALL;
   await withClient(async ({ client }) => {
     await client.schedule.getHandle(scheduleId(model)).backfill({ start, end, overlap });
     print(`backfill requested for ${scheduleId(model)}: ${start.toISOString()} .. ${end.toISOString()}`);
@@ -168,8 +190,15 @@ export async function scheduleBackfillCommand(model: string, opts: { start: stri
 }
 
 /** `mlops data generate --out <path>` */
-export async function dataGenerateCommand(opts: { out: string; rows: number; seed: number; drift: number }): Promise<void> {
+export async function dataGenerateCommand(opts: {
+  out: string;
+  rows: number;
+  seed: number;
+  drift: number;
+}): Promise<void> {
   await mkdir(path.dirname(path.resolve(opts.out)), { recursive: true });
   const written = await writeChurnDataset(opts.out, { rows: opts.rows, seed: opts.seed, drift: opts.drift });
-  print(`wrote ${written.rows} rows (seed ${opts.seed}, drift ${opts.drift}) to ${written.path}, sha256 ${written.sha256}`);
+  print(
+    `wrote ${written.rows} rows (seed ${opts.seed}, drift ${opts.drift}) to ${written.path}, sha256 ${written.sha256}`,
+  );
 }

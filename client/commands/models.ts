@@ -33,7 +33,10 @@ export async function modelsListCommand(): Promise<void> {
     const models = await registry.listModels();
     if (models.length === 0) return print('no models registered yet');
     print('MODEL\tLATEST\tCHAMPION\tVERSIONS\tUPDATED');
-    for (const m of models) print(`${m.model}\tv${m.latestVersion}\t${m.championVersion ? `v${m.championVersion}` : '-'}\t${m.versions}\t${m.updatedAt}`);
+    for (const m of models)
+      print(
+        `${m.model}\tv${m.latestVersion}\t${m.championVersion ? `v${m.championVersion}` : '-'}\t${m.versions}\t${m.updatedAt}`,
+      );
   });
 }
 
@@ -56,10 +59,12 @@ export async function modelsShowCommand(ref: string): Promise<void> {
       const versions = await registry.listVersions(model);
       if (versions.length === 0) throw new UsageError(`unknown model "${model}"`, 1);
       print('VERSION\tALIASES\tTRIGGER\tCREATED\tMETRICS');
-      for (const v of versions) print(`v${v.version}\t${v.aliases.join(',') || '-'}\t${v.trigger}\t${v.createdAt}\t${fmtMetrics(v.metrics)}`);
+      for (const v of versions)
+        print(`v${v.version}\t${v.aliases.join(',') || '-'}\t${v.trigger}\t${v.createdAt}\t${fmtMetrics(v.metrics)}`);
       return;
     }
-    const v = version !== null ? await registry.getVersion(model, version) : await registry.getVersionByAlias(model, alias!);
+    const v =
+      version !== null ? await registry.getVersion(model, version) : await registry.getVersionByAlias(model, alias!);
     if (!v) throw new UsageError(`unknown version ${ref}`, 1);
     const decision = v.decision as { promote?: boolean; reasons?: string[] } | null;
     print(`${v.model} v${v.version} ${v.aliases.length ? `[${v.aliases.join(', ')}]` : ''}`);

@@ -1,4 +1,9 @@
-import { ScheduleOverlapPolicy, type Client, type ScheduleOptions, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
+import {
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleOptions,
+  type ScheduleOptionsStartWorkflowAction,
+} from '@temporalio/client';
 import { MODEL_KEY, TRIGGER_KEY } from '../../contracts/search-attributes.js';
 import { CPU_TASK_QUEUE } from '../../contracts/task-queues.js';
 import { scheduleId } from '../../contracts/workflow-ids.js';
@@ -30,11 +35,16 @@ const OVERLAP: Record<NonNullable<CreateScheduleOptions['overlap']>, ScheduleOve
  * trigger to the model's controller (so scheduled runs obey the controller's one-at-a-time rule).
  * The cadence comes from the options, else from the spec's `schedule` section.
  */
-export async function createRetrainSchedule(client: Client, spec: PipelineSpec, opts: CreateScheduleOptions): Promise<string> {
+export async function createRetrainSchedule(
+  client: Client,
+  spec: PipelineSpec,
+  opts: CreateScheduleOptions,
+): Promise<string> {
   const cron = opts.cron ?? (spec.schedule && 'cron' in spec.schedule ? spec.schedule.cron : undefined);
   const every = opts.every ?? (spec.schedule && 'every' in spec.schedule ? spec.schedule.every : undefined);
   if (opts.cron && opts.every) throw new UsageError('give either --cron or --every, not both');
-  if (!cron && !every) throw new UsageError(`no cadence: pass --cron or --every, or add a "schedule" section to the spec`);
+  if (!cron && !every)
+    throw new UsageError(`no cadence: pass --cron or --every, or add a "schedule" section to the spec`);
   if (every) parseDuration(every);
   const id = scheduleId(spec.model);
   const options: ScheduleOptions<ScheduleOptionsStartWorkflowAction<typeof scheduledRetrain>> = {
@@ -90,7 +100,14 @@ export async function describeSchedule(client: Client, id: string): Promise<stri
     `  cadence: ${cadence || '-'}`,
     `  overlap: ${d.policies.overlap}, catch-up window: ${d.policies.catchupWindow} ms, pause on failure: ${d.policies.pauseOnFailure}`,
     `  runs: ${d.info.numActionsTaken} taken, ${d.info.numActionsMissedCatchupWindow} missed, ${d.info.numActionsSkippedOverlap} skipped (overlap)`,
-    `  next: ${d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()).join(', ') || '-'}`,
-    ...d.info.recentActions.slice(-5).map((a) => `  recent: ${a.scheduledAt.toISOString()} -> ${a.action.workflow.workflowId}`),
+    `  next: ${
+      d.info.nextActionTimes
+        .slice(0, 3)
+        .map((t) => t.toISOString())
+        .join(', ') || '-'
+    }`,
+    ...d.info.recentActions
+      .slice(-5)
+      .map((a) => `  recent: ${a.scheduledAt.toISOString()} -> ${a.action.workflow.workflowId}`),
   ].join('\n');
 }

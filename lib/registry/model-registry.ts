@@ -65,7 +65,12 @@ export interface ModelRegistry {
   /** Pipeline run metadata (per-step timings). Idempotent on (runId, stage). */
   recordPipelineRun(input: { runId: string; model: string; trigger: string; specHash: string }): Promise<void>;
   recordStage(stage: StageRecord): Promise<void>;
-  finishPipelineRun(input: { runId: string; outcome: string; version: number | null; error: string | null }): Promise<void>;
+  finishPipelineRun(input: {
+    runId: string;
+    outcome: string;
+    version: number | null;
+    error: string | null;
+  }): Promise<void>;
 
   /**
    * Serving: batched prediction log (idempotent on predictionId) and ground-truth feedback (a later label for the same
@@ -84,6 +89,19 @@ export interface ModelRegistry {
   listReplicas(model: string, freshWithinMs: number): Promise<ReplicaStatus[]>;
 
   /** Monitoring and controller records. */
-  recordMonitorReport(input: { model: string; version: number; windowStart: string; windowEnd: string; status: string; report: unknown }): Promise<void>;
-  recordRetrainDecision(input: { model: string; trigger: string; decision: string; pipelineId: string | null; details: unknown }): Promise<void>;
+  recordMonitorReport(input: {
+    model: string;
+    version: number;
+    windowStart: string;
+    windowEnd: string;
+    status: string;
+    report: unknown;
+  }): Promise<void>;
+  recordRetrainDecision(input: {
+    model: string;
+    trigger: string;
+    decision: string;
+    pipelineId: string | null;
+    details: unknown;
+  }): Promise<void>;
 }

@@ -6,7 +6,8 @@ const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 /** Parses a duration such as `30s`, `5m`, `1.5h`, `7d` into milliseconds; throws on anything else. */
 export function parseDuration(text: string): number {
   const match = DURATION_RE.exec(text.trim());
-  if (!match) throw new Error(`invalid duration "${text}": expected a number followed by ms, s, m, h or d (e.g. "30s", "5m")`);
+  if (!match)
+    throw new Error(`invalid duration "${text}": expected a number followed by ms, s, m, h or d (e.g. "30s", "5m")`);
   const value = Number(match[1]);
   const unit = match[2] as keyof typeof UNIT_MS;
   return Math.round(value * UNIT_MS[unit]);

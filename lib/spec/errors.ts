@@ -16,7 +16,9 @@ export class SpecValidationError extends Error {
   ) {
     super(
       `invalid pipeline spec ${source}:\n` +
-        problems.map((p) => `  - ${p.line !== undefined ? `line ${p.line}: ` : ''}${p.path || '(root)'}: ${p.message}`).join('\n'),
+        problems
+          .map((p) => `  - ${p.line !== undefined ? `line ${p.line}: ` : ''}${p.path || '(root)'}: ${p.message}`)
+          .join('\n'),
     );
   }
 }

@@ -13,7 +13,8 @@ async function lint(file: string, code: string): Promise<string[]> {
   try {
     const [result] = await eslint.lintFiles([probe]);
     const fatal = (result?.messages ?? []).filter((m) => m.fatal);
-    if (fatal.length > 0) throw new Error(`eslint could not parse the probe: ${fatal.map((m) => m.message).join('; ')}`);
+    if (fatal.length > 0)
+      throw new Error(`eslint could not parse the probe: ${fatal.map((m) => m.message).join('; ')}`);
     return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
   } finally {
     await rm(probe, { force: true });
@@ -42,6 +43,8 @@ describe('workflow determinism lint', () => {
   });
 
   it('does not restrict activities/', async () => {
-    expect(await lint('activities/probe.ts', "import { readFile } from 'node:fs/promises';\nexport const r = readFile;\n")).toEqual([]);
+    expect(
+      await lint('activities/probe.ts', "import { readFile } from 'node:fs/promises';\nexport const r = readFile;\n"),
+    ).toEqual([]);
   });
 });

@@ -26,7 +26,12 @@ beforeAll(async () => {
   spec = {
     ...base,
     dataset: { ...base.dataset, uri: `file://${csv}` },
-    trainer: { ...base.trainer, resources: 'gpu', gpuScheduleToStartTimeout: '3s', hyperparameters: { ...base.trainer.hyperparameters, epochs: 5 } },
+    trainer: {
+      ...base.trainer,
+      resources: 'gpu',
+      gpuScheduleToStartTimeout: '3s',
+      hyperparameters: { ...base.trainer.hyperparameters, epochs: 5 },
+    },
   };
 }, 180_000);
 
@@ -54,8 +59,13 @@ describe('GPU routing without a GPU worker', () => {
     expect(training?.detail).toMatch(/on cpu/);
 
     const history = await handle.fetchHistory();
-    const scheduled = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'trainModel');
-    expect(scheduled.map((e) => e.activityTaskScheduledEventAttributes?.taskQueue?.name)).toEqual(['mlops-gpu', 'mlops-cpu']);
+    const scheduled = (history.events ?? []).filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'trainModel',
+    );
+    expect(scheduled.map((e) => e.activityTaskScheduledEventAttributes?.taskQueue?.name)).toEqual([
+      'mlops-gpu',
+      'mlops-cpu',
+    ]);
     const timedOut = (history.events ?? []).filter((e) => e.activityTaskTimedOutEventAttributes);
     expect(timedOut).toHaveLength(1);
 

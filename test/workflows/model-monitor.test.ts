@@ -7,7 +7,12 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { ModelMonitorState, MonitorStatus, MonitorWindowInput, MonitorWindowReport } from '../../contracts/monitoring.js';
+import type {
+  ModelMonitorState,
+  MonitorStatus,
+  MonitorWindowInput,
+  MonitorWindowReport,
+} from '../../contracts/monitoring.js';
 import { parseSpec } from '../../lib/spec/load-spec.js';
 import { readFileSync } from 'node:fs';
 import { receivedQuery } from './test-workflows.js';
@@ -54,7 +59,12 @@ function scripted(statusOf: (window: number) => MonitorStatus, calls: MonitorWin
   };
 }
 
-async function runMonitor(opts: { statusOf: (w: number) => MonitorStatus; consecutive: number; windows: number; id: string }) {
+async function runMonitor(opts: {
+  statusOf: (w: number) => MonitorStatus;
+  consecutive: number;
+  windows: number;
+  id: string;
+}) {
   const calls: MonitorWindowInput[] = [];
   const taskQueue = `monitor-test-${opts.id}`;
   const worker = await Worker.create({
@@ -65,13 +75,24 @@ async function runMonitor(opts: { statusOf: (w: number) => MonitorStatus; consec
   });
   return worker.runUntil(async () => {
     const sink = await client.workflow.start('signalSink', { taskQueue, workflowId: `sink-${opts.id}-${Date.now()}` });
-    const monitorSpec = { ...spec, monitoring: { ...spec.monitoring, window: '200ms', consecutiveBreaches: opts.consecutive } };
+    const monitorSpec = {
+      ...spec,
+      monitoring: { ...spec.monitoring, window: '200ms', consecutiveBreaches: opts.consecutive },
+    };
     const monitor = await client.workflow.start('modelMonitor', {
       taskQueue,
       workflowId: `monitor-${opts.id}-${Date.now()}`,
-      args: [{ model: 'churn', spec: monitorSpec, controllerWorkflowId: sink.workflowId, stopAfterWindows: opts.windows, windowsPerRun: 20 }],
+      args: [
+        {
+          model: 'churn',
+          spec: monitorSpec,
+          controllerWorkflowId: sink.workflowId,
+          stopAfterWindows: opts.windows,
+          windowsPerRun: 20,
+        },
+      ],
     });
-    
+
     const state = (await monitor.result()) as ModelMonitorState;
     const received = await sink.query(receivedQuery);
     await sink.terminate('test done');
@@ -81,7 +102,12 @@ async function runMonitor(opts: { statusOf: (w: number) => MonitorStatus; consec
 
 describe('modelMonitor', () => {
   it('stays silent over 50 windows of a stable stream and continues as new', { timeout: 180_000 }, async () => {
-    const { calls, received, state } = await runMonitor({ id: 'stable', statusOf: () => 'ok', consecutive: 1, windows: 50 });
+    const { calls, received, state } = await runMonitor({
+      id: 'stable',
+      statusOf: () => 'ok',
+      consecutive: 1,
+      windows: 50,
+    });
     expect(calls.length).toBe(50);
     expect(received).toEqual([]);
     // 20 windows per run: the state survived two continue-as-new.
@@ -105,7 +131,12 @@ describe('modelMonitor', () => {
   });
 
   it('raises no alarm when there is too little traffic', async () => {
-    const { received, state } = await runMonitor({ id: 'quiet', statusOf: () => 'insufficient_data', consecutive: 1, windows: 5 });
+    const { received, state } = await runMonitor({
+      id: 'quiet',
+      statusOf: () => 'insufficient_data',
+      consecutive: 1,
+      windows: 5,
+    });
     expect(received).toEqual([]);
     expect(state.lastStatus).toBe('insufficient_data');
   });
