@@ -1,0 +1,161 @@
+/**
+ * The `mlops` CLI as a separate process against a running embedded stack (found through the environment, as in
+ * production): run --wait, status, models list/show, retrain, new-data and the schedule commands.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDevStack, type DevStack } from '../../client/dev-stack.js';
+import { controllerStatusQuery } from '../../contracts/messages.js';
+import { writeChurnDataset } from '../../lib/data/generate-churn.js';
+import { loadSpecFile } from '../../lib/spec/load-spec.js';
+
+const exec = promisify(execFile);
+let stack: DevStack;
+let dir: string;
+let specPath: string;
+
+async function mlops(...args: string[]): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout, stderr } = await exec('node', ['--import', 'tsx', 'client/main.ts', ...args], {
+      timeout: 240_000,
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: stack.temporalAddress,
+        TEMPORAL_NAMESPACE: stack.namespace,
+        TEMPORAL_UI_URL: stack.uiUrl,
+        DATABASE_URL: stack.databaseUrl,
+      },
+    });
+    return { code: 0, out: stdout + stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, out: e.stdout + e.stderr };
+  }
+}
+
+async function waitIdle(runs: number): Promise<void> {
+  const handle = stack.runtime.deps.temporal.workflow.getHandle('retrain-churn');
+  for (let i = 0; i < 240; i++) {
+    const s = await handle.query(controllerStatusQuery);
+    if (s.runsStarted >= runs && s.phase === 'idle' && s.pending.length === 0) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error('controller did not become idle');
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'mlops-cli-stack-'));
+  stack = await startDevStack({ stateDir: dir, log: () => {} });
+  const csv = path.join(dir, 'churn.csv');
+  await writeChurnDataset(csv, { rows: 2000, seed: 11 });
+  const spec = await loadSpecFile('examples/churn/pipeline.yaml');
+  specPath = path.join(dir, 'pipeline.yaml');
+  await writeFile(
+    specPath,
+    stringify({
+      ...spec,
+      dataset: { ...spec.dataset, uri: `file://${csv}` },
+      trainer: { ...spec.trainer, resources: 'cpu' },
+    }),
+  );
+}, 180_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('mlops CLI against a running stack', () => {
+  it('runs the pipeline and follows it to deployment', { timeout: 300_000 }, async () => {
+    const r = await mlops('run', specPath, '--wait', '--reason', 'first model');
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/started pipeline pipeline-churn-\d{8}T\d{6}Z/);
+    expect(r.out).toContain(`${stack.uiUrl}/namespaces/default/workflows/pipeline-churn-`);
+    expect(r.out).toMatch(/deployed: churn v1/);
+  });
+
+  it('shows status and the registry', { timeout: 120_000 }, async () => {
+    const status = await mlops('status', 'churn');
+    expect(status.code, status.out).toBe(0);
+    expect(status.out).toMatch(/controller retrain-churn: idle/);
+    expect(status.out).toMatch(/deployed version: 1/);
+    const list = await mlops('models', 'list');
+    expect(list.out).toMatch(/churn\tv1\tv1\t1\t/);
+    const show = await mlops('models', 'show', 'churn@1');
+    expect(show.code, show.out).toBe(0);
+    expect(show.out).toMatch(/churn v1 \[champion\]/);
+    expect(show.out).toMatch(/dataset: +file:\/\/.*churn\.csv sha256 [0-9a-f]{64} \(2000 rows\)/);
+    expect(show.out).toMatch(/decision: +promote/);
+    const unknown = await mlops('models', 'show', 'churn@9');
+    expect(unknown.code).toBe(1);
+    expect(unknown.out).toMatch(/unknown version churn@9/);
+    const missing = await mlops('status', 'nosuchmodel');
+    expect(missing.code).toBe(1);
+    expect(missing.out).toMatch(/model "nosuchmodel" has no retraining controller/);
+  });
+
+  it('retrains on request and on new data, one run at a time', { timeout: 300_000 }, async () => {
+    const retrain = await mlops('retrain', 'churn', '--reason', 'label fix landed', '--wait');
+    expect(retrain.code, retrain.out).toBe(0);
+    expect(retrain.out).toMatch(/started pipeline pipeline-churn-/);
+    expect(retrain.out).toMatch(/(deployed|rejected): churn v2/);
+    const csv2 = path.join(dir, 'churn-2.csv');
+    await writeChurnDataset(csv2, { rows: 2000, seed: 12, drift: 0.5 });
+    const nd = await mlops('new-data', 'churn', '--dataset', `file://${csv2}`);
+    expect(nd.code, nd.out).toBe(0);
+    expect(nd.out).toMatch(/signalled newData/);
+    await waitIdle(3);
+    const version = await stack.runtime.deps.registry.getVersion('churn', 3);
+    expect(version?.lineage.datasetUri).toBe(`file://${csv2}`);
+    expect(version?.trigger).toBe('new_data');
+  });
+
+  it('manages the retraining schedule', { timeout: 300_000 }, async () => {
+    const create = await mlops('schedule', 'create', specPath, '--every', '1h', '--paused');
+    expect(create.code, create.out).toBe(0);
+    expect(create.out).toMatch(/created schedule-churn/);
+    const list = await mlops('schedule', 'list');
+    expect(list.out).toMatch(/schedule-churn\tpaused/);
+    const unpause = await mlops('schedule', 'unpause', 'churn');
+    expect(unpause.code, unpause.out).toBe(0);
+    const describe1 = await mlops('schedule', 'describe', 'churn');
+    expect(describe1.out).toMatch(/schedule schedule-churn: active/);
+    expect(describe1.out).toMatch(/every 3600000|every 1h|every 3600/);
+    const trigger = await mlops('schedule', 'trigger', 'churn');
+    expect(trigger.code, trigger.out).toBe(0);
+    await waitIdle(4);
+    const s = await stack.runtime.deps.temporal.workflow.getHandle('retrain-churn').query(controllerStatusQuery);
+    expect(s.recent.some((d) => d.trigger.kind === 'schedule' && d.decision === 'completed')).toBe(true);
+    const backfill = await mlops(
+      'schedule',
+      'backfill',
+      'churn',
+      '--start',
+      '2026-01-01T00:00:00Z',
+      '--end',
+      '2026-01-01T02:30:00Z',
+    );
+    expect(backfill.code, backfill.out).toBe(0);
+    const badRange = await mlops(
+      'schedule',
+      'backfill',
+      'churn',
+      '--start',
+      '2026-01-02T00:00:00Z',
+      '--end',
+      '2026-01-01T00:00:00Z',
+    );
+    expect(badRange.code).toBe(2);
+    expect(badRange.out).toMatch(/--end .* must be after --start/);
+    const pause = await mlops('schedule', 'pause', 'churn', '--note', 'maintenance');
+    expect(pause.code, pause.out).toBe(0);
+    const del = await mlops('schedule', 'delete', 'churn');
+    expect(del.code, del.out).toBe(0);
+    expect((await mlops('schedule', 'list')).out).toMatch(/no retraining schedules/);
+  });
+});
