@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { DeployModelInput, DeployModelResult } from '../contracts/payloads.js';
 import type { ActivityDeps } from './deps.js';
 import { permanentErrorsAreFinal } from './errors.js';
@@ -6,17 +6,23 @@ import { permanentErrorsAreFinal } from './errors.js';
 /** Replicas that have not heartbeated within this long are not waited for. */
 const REPLICA_FRESH_MS = 15_000;
 const POLL_MS = 500;
+/** How long to wait for a first replica report before concluding that no serving replica is running. */
+const NO_REPLICA_GRACE_MS = 10_000;
 
 /**
  * Makes `version` the deployed one in the registry (the source of truth serving replicas follow), then waits until
- * every live serving replica reports it loaded. A replica that reports a load error fails the deploy.
+ * every live serving replica reports it loaded. When no replica is running, the deployment stands (replicas load it
+ * when they start) and the result says so. When live replicas fail to load it within the timeout, the previous
+ * version is deployed again and the activity fails non-retryably with each replica's error.
  */
 export function createDeployModel(deps: ActivityDeps) {
   return async function deployModel(input: DeployModelInput): Promise<DeployModelResult> {
     return permanentErrorsAreFinal(async () => {
       const ctx = Context.current();
+      const previous = await deps.registry.getDeployed(input.model);
       await deps.registry.recordDeployment({ model: input.model, version: input.version, runId: input.runId });
-      const deadline = Date.now() + input.readyTimeoutMs;
+      const started = Date.now();
+      const deadline = started + input.readyTimeoutMs;
       for (;;) {
         const replicas = await deps.registry.listReplicas(input.model, REPLICA_FRESH_MS);
         const loaded = replicas.filter((r) => r.version === input.version);
@@ -25,15 +31,35 @@ export function createDeployModel(deps: ActivityDeps) {
         if (replicas.length > 0 && waiting.length === 0) {
           return { version: input.version, replicas: loaded.map((r) => `${r.replicaId} (${r.url})`) };
         }
+        // Replicas report per model once they see its deployment (they poll every second or so). When none has
+        // reported after a grace period, none is running: the deployment stands and replicas load it when they start.
+        if (replicas.length === 0 && Date.now() - started > NO_REPLICA_GRACE_MS) {
+          {
+            ctx.log.warn(
+              'no serving replica is running; the deployment is recorded and will be loaded when one starts',
+              {
+                model: input.model,
+                version: input.version,
+              },
+            );
+            return { version: input.version, replicas: [] };
+          }
+        }
         if (Date.now() > deadline) {
-          const why =
-            replicas.length === 0
-              ? 'no serving replica is running (none heartbeated in the last 15s)'
-              : waiting
-                  .map((r) => `${r.replicaId} has v${r.version ?? 'none'}${r.error ? ` (error: ${r.error})` : ''}`)
-                  .join('; ');
-          throw new Error(
-            `${input.model} v${input.version} was recorded as deployed but serving did not load it within ${input.readyTimeoutMs} ms: ${why}`,
+          const why = waiting
+            .map((r) => `${r.replicaId} has v${r.version ?? 'none'}${r.error ? ` (error: ${r.error})` : ''}`)
+            .join('; ');
+          if (previous && previous.version !== input.version) {
+            await deps.registry.recordDeployment({
+              model: input.model,
+              version: previous.version,
+              runId: `${input.runId}:rollback`,
+            });
+          }
+          throw ApplicationFailure.nonRetryable(
+            `serving did not load ${input.model} v${input.version} within ${input.readyTimeoutMs} ms: ${why}` +
+              (previous ? `; rolled back to v${previous.version}` : ''),
+            'DeploymentFailed',
           );
         }
         await ctx.sleep(POLL_MS);
