@@ -33,7 +33,7 @@ export function createDeployModel(deps: ActivityDeps) {
         }
         // Replicas report per model once they see its deployment (they poll every second or so). When none has
         // reported after a grace period, none is running: the deployment stands and replicas load it when they start.
-        if (replicas.length === 0 && Date.now() - started > NO_REPLICA_GRACE_MS) {
+        if (replicas.length === 0 && (Date.now() - started > NO_REPLICA_GRACE_MS || Date.now() > deadline)) {
           {
             ctx.log.warn(
               'no serving replica is running; the deployment is recorded and will be loaded when one starts',
