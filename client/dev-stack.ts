@@ -19,6 +19,11 @@ export interface DevStackOptions {
   /** Serving's registry poll period (ms). */
   servingPollMs?: number;
   log?: (line: string) => void;
+  /**
+   * Write `.mlops/stack.json` so CLI commands find this stack (default: only with well-known `ports`, i.e. for
+   * `mlops dev`/`mlops demo`; stacks on free ports, as tests start them, leave it alone).
+   */
+  writeStateFile?: boolean;
 }
 
 /** The well-known local ports: Temporal 7233, Web UI 8233, embedded PostgreSQL 5433, serving 8080. */
@@ -121,8 +126,11 @@ export async function startDevStack(opts: DevStackOptions = {}): Promise<DevStac
       servingUrl,
       pid: process.pid,
     };
-    await writeFile(STACK_STATE_FILE, JSON.stringify(state, null, 2));
-    stops.unshift(() => rm(STACK_STATE_FILE, { force: true }));
+    if (opts.writeStateFile ?? opts.ports !== undefined) {
+      await mkdir(path.dirname(STACK_STATE_FILE), { recursive: true });
+      await writeFile(STACK_STATE_FILE, JSON.stringify(state, null, 2));
+      stops.unshift(() => rm(STACK_STATE_FILE, { force: true }));
+    }
     return { ...state, runtime, stop: stopAll };
   } catch (err) {
     await stopAll();

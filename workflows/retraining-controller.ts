@@ -1,4 +1,5 @@
 import {
+  ApplicationFailure,
   ParentClosePolicy,
   allHandlersFinished,
   condition,
@@ -63,8 +64,9 @@ export async function retrainingController(input: RetrainingControllerInput): Pr
     recent: [],
   };
   let lastPipelineId: string | null = null;
-  /** Set once the current pipeline's child workflow has really started (the update answers only then). */
-  let startedPipelineId: string | null = null;
+  /** Outcome of the latest attempt to start a pipeline child; `retrainNow` answers only once its run has one. */
+  let launches = 0;
+  let lastLaunch: { pipelineId: string; error: string | null } | null = null;
 
   const decide = (decision: ControllerDecision): void => {
     state.recent.push(decision);
@@ -141,8 +143,16 @@ export async function retrainingController(input: RetrainingControllerInput): Pr
       const runningBefore = state.current?.pipelineId ?? null;
       enqueue(trigger);
       if (runningBefore) return { pipelineId: null, disposition: 'queued', runningPipelineId: runningBefore };
-      await condition(() => state.current !== null && startedPipelineId === state.current.pipelineId);
-      return { pipelineId: startedPipelineId!, disposition: 'started', runningPipelineId: null };
+      const launchesBefore = launches;
+      await condition(() => launches > launchesBefore);
+      const launch = lastLaunch!;
+      if (launch.error !== null) {
+        throw ApplicationFailure.create({
+          message: `could not start ${launch.pipelineId}: ${launch.error}`,
+          type: 'PipelineStartFailed',
+        });
+      }
+      return { pipelineId: launch.pipelineId, disposition: 'started', runningPipelineId: null };
     },
     {
       description:
@@ -199,7 +209,8 @@ export async function retrainingController(input: RetrainingControllerInput): Pr
           { key: STAGE_KEY, value: 'starting' },
         ],
       });
-      startedPipelineId = pipelineId;
+      lastLaunch = { pipelineId, error: null };
+      launches++;
       const result: TrainingPipelineResult = await child.result();
       if (result.outcome === 'deployed' && result.version !== null) {
         state.deployedVersion = result.version;
@@ -216,6 +227,10 @@ export async function retrainingController(input: RetrainingControllerInput): Pr
         detail: `${pipelineId}: ${result.outcome}${result.version !== null ? ` v${result.version}` : ''}: ${result.reasons.join('; ')}`,
       };
     } catch (err) {
+      if (lastLaunch?.pipelineId !== pipelineId) {
+        lastLaunch = { pipelineId, error: failureMessage(err) };
+        launches++;
+      }
       log.warn('pipeline failed', { pipelineId, error: failureMessage(err) });
       finished = {
         at: now(),

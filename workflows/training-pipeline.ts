@@ -28,8 +28,13 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
   const tracker = new PipelineProgressTracker(`Training pipeline for "${spec.model}" (trigger: ${trigger.kind})`);
   setHandler(pipelineProgressQuery, () => tracker.progress(), { description: 'Current stage and latest outcome' });
   tracker.note(`trigger: ${trigger.kind}: ${trigger.reason}`);
+  const record: RecordRun = async (outcome, version, error) => {
+    await durable.recordPipelineRun.executeWithOptions({ summary: `Record run (${outcome})` }, [
+      { runId, model: spec.model, trigger, spec, stages: tracker.stages, outcome, version, error },
+    ]);
+  };
   try {
-    return await runStages(input, runId, tracker);
+    return await runStages(input, runId, tracker, record);
   } catch (err) {
     if (isCancellation(err) || (err instanceof ApplicationFailure && err.type === 'InvalidDataset')) throw err;
     const message =
@@ -39,32 +44,21 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
           : err.message
         : String(err);
     tracker.finish('failed', message);
-    await durable.recordPipelineRun({
-      runId,
-      model: spec.model,
-      trigger,
-      spec,
-      stages: tracker.stages,
-      outcome: 'failed',
-      version: null,
-      error: message,
-    });
+    await record('failed', null, message);
     throw err;
   }
 }
+
+/** Writes the run's metadata (stages so far, outcome) to the registry's metadata store. */
+type RecordRun = (outcome: PipelineOutcome | 'running', version: number | null, error: string | null) => Promise<void>;
 
 async function runStages(
   input: TrainingPipelineInput,
   runId: string,
   tracker: PipelineProgressTracker,
+  record: RecordRun,
 ): Promise<TrainingPipelineResult> {
   const { spec, trigger } = input;
-
-  const record = async (outcome: PipelineOutcome | 'running', version: number | null, error: string | null) => {
-    await durable.recordPipelineRun.executeWithOptions({ summary: `Record run (${outcome})` }, [
-      { runId, model: spec.model, trigger, spec, stages: tracker.stages, outcome, version, error },
-    ]);
-  };
   const finish = async (
     outcome: PipelineOutcome,
     version: number | null,
@@ -91,16 +85,7 @@ async function runStages(
   if (!data.passed) {
     const message = `dataset ${datasetUri} failed validation: ${data.errors} error(s): ${data.topProblems.join('; ')} (report: ${data.reportUri})`;
     tracker.finish('invalid_data', message);
-    await durable.recordPipelineRun({
-      runId,
-      model: spec.model,
-      trigger,
-      spec,
-      stages: tracker.stages,
-      outcome: 'invalid_data',
-      version: null,
-      error: message,
-    });
+    await record('invalid_data', null, message);
     throw ApplicationFailure.nonRetryable(message, 'InvalidDataset', { reportUri: data.reportUri });
   }
 

@@ -1,0 +1,312 @@
+/**
+ * The retraining controller on REAL servers: the embedded stack (Temporal dev server, PGlite registry over the wire,
+ * file artifacts, the CPU worker with the real activities, serving), CPU training on generated churn data.
+ * Each test drives its own model (its own controller `retrain-<model>`), so they do not depend on each other.
+ *  - triggers arriving while a pipeline runs coalesce into exactly one follow-up run, which trains on the newest
+ *    dataset;
+ *  - a pipeline that fails validation is recorded as `failed` (with the problems) and the controller goes on;
+ *  - `retrainNow` while a run is active answers `queued` with the running pipeline.
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestRetrain } from '../../client/commands/run.js';
+import { startDevStack, type DevStack } from '../../client/dev-stack.js';
+import { STACK_STATE_FILE } from '../../client/stack-settings.js';
+import type { ControllerDecision, ControllerStatus } from '../../contracts/controller.js';
+import {
+  controllerStatusQuery,
+  manualRetrainSignal,
+  newDataSignal,
+  retrainNowUpdate,
+} from '../../contracts/messages.js';
+import type { TrainingPipelineResult } from '../../contracts/payloads.js';
+import { CPU_TASK_QUEUE } from '../../contracts/task-queues.js';
+import { controllerWorkflowId } from '../../contracts/workflow-ids.js';
+import { writeChurnDataset } from '../../lib/data/generate-churn.js';
+import { loadSpecFile } from '../../lib/spec/load-spec.js';
+import type { PipelineSpec } from '../../lib/spec/pipeline-spec.js';
+
+const TEST_TIMEOUT = 300_000;
+const PIPELINE_ID = /^pipeline-[a-z0-9-]+-\d{8}T\d{6}Z(-\d+)?$/;
+
+let dir: string;
+let stack: DevStack;
+let client: Client;
+let base: PipelineSpec;
+/** Reference data (drift 0) every spec points at. */
+let baseUri: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'mlops-controller-'));
+  // startDevStack writes .mlops/stack.json under the working directory without creating .mlops/ first.
+  await mkdir(path.dirname(STACK_STATE_FILE), { recursive: true });
+  const baseFile = path.join(dir, 'data', 'base.csv');
+  await writeChurnDataset(baseFile, { rows: 3000, seed: 42, drift: 0 });
+  baseUri = `file://${baseFile}`;
+  const fromYaml = await loadSpecFile('examples/churn/pipeline.yaml');
+  base = {
+    ...fromYaml,
+    dataset: { ...fromYaml.dataset, uri: baseUri },
+    // CPU (no GPU worker in this stack); more epochs so a run lasts long enough to send triggers during it.
+    trainer: {
+      ...fromYaml.trainer,
+      resources: 'cpu',
+      hyperparameters: { ...fromYaml.trainer.hyperparameters, epochs: 300 },
+    },
+  };
+  stack = await startDevStack({ stateDir: path.join(dir, 'stack'), gpuWorker: false, log: () => {} });
+  client = stack.runtime.deps.temporal;
+}, 300_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+}, 120_000);
+
+const specFor = (model: string): PipelineSpec => ({ ...base, model });
+
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | null>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = '';
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== null) return value;
+    } catch (err) {
+      lastError = err instanceof Error ? err.message : JSON.stringify(err);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs / 1000}s waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+const statusOf = (model: string): Promise<ControllerStatus> =>
+  client.workflow.getHandle(controllerWorkflowId(model)).query(controllerStatusQuery);
+
+/** Waits until the controller has finished `runs` pipelines (completed or failed) and nothing is pending. */
+function waitIdle(model: string, runs: number): Promise<ControllerStatus> {
+  return waitFor(`${controllerWorkflowId(model)} to finish ${runs} run(s)`, 240_000, async () => {
+    const s = await statusOf(model);
+    const finished = s.recent.filter((d) => d.decision === 'completed' || d.decision === 'failed').length;
+    return s.phase === 'idle' && s.pending.length === 0 && finished >= runs ? s : null;
+  });
+}
+
+async function listPipelines(model: string): Promise<WorkflowExecutionInfo[]> {
+  const out: WorkflowExecutionInfo[] = [];
+  for await (const wf of client.workflow.list({ query: `WorkflowType="trainingPipeline" AND MlopsModel="${model}"` }))
+    out.push(wf);
+  return out;
+}
+
+const byDecision = (recent: ControllerDecision[], decision: ControllerDecision['decision']): ControllerDecision[] =>
+  recent.filter((d) => d.decision === decision);
+
+describe('retrainingController on the dev stack', () => {
+  it(
+    'coalesces the triggers that arrive during a run into exactly one follow-up run on the newest data',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const model = 'churn';
+      const spec = specFor(model);
+      const newDataFile = path.join(dir, 'data', 'new-data.csv');
+      await writeChurnDataset(newDataFile, { rows: 3000, seed: 7, drift: 1 });
+      const newDataUri = `file://${newDataFile}`;
+
+      const first = await requestRetrain(client, spec, { reason: 'initial training', kind: 'initial' });
+      expect(first).toEqual({
+        pipelineId: expect.stringMatching(PIPELINE_ID) as unknown,
+        disposition: 'started',
+        runningPipelineId: null,
+      });
+      const controller = client.workflow.getHandle(controllerWorkflowId(model));
+      await controller.signal(manualRetrainSignal, { reason: 'manual one' });
+      await controller.signal(manualRetrainSignal, { reason: 'manual two' });
+      await controller.signal(newDataSignal, { datasetUri: newDataUri });
+
+      // The three triggers wait behind the first run.
+      const during = await waitFor('the three triggers to be queued', 30_000, async () => {
+        const s = await statusOf(model);
+        return s.pending.length === 3 || s.phase === 'idle' ? s : null;
+      });
+      expect(during.phase).toBe('training');
+      expect(during.current?.pipelineId).toBe(first.pipelineId);
+      expect(during.pending.map((t) => t.kind)).toEqual(['manual', 'manual', 'new_data']);
+
+      const status = await waitIdle(model, 2);
+      expect(status.runsStarted).toBe(2);
+      expect(status.recent.map((d) => d.decision)).toEqual([
+        'started',
+        'coalesced',
+        'coalesced',
+        'coalesced',
+        'completed',
+        'started',
+        'completed',
+      ]);
+      const [started1, started2] = byDecision(status.recent, 'started');
+      const [done1, done2] = byDecision(status.recent, 'completed');
+      expect(started1!.pipelineId).toBe(first.pipelineId);
+      expect(started1!.trigger.kind).toBe('initial');
+      for (const c of byDecision(status.recent, 'coalesced')) {
+        expect(c.pipelineId).toBeNull();
+        expect(c.detail).toContain(`queued behind ${first.pipelineId}`);
+      }
+      // The follow-up: one run for all three, labelled by the most specific kind, on the new dataset.
+      expect(started2!.pipelineId).toMatch(PIPELINE_ID);
+      expect(started2!.pipelineId).not.toBe(first.pipelineId);
+      expect(started2!.trigger.kind).toBe('manual');
+      expect(started2!.trigger.reason).toContain('3 triggers coalesced');
+      expect(started2!.trigger.reason).toContain('manual (manual one)');
+      expect(started2!.trigger.reason).toContain('manual (manual two)');
+      expect(started2!.trigger.reason).toContain(`new_data (new data at ${newDataUri})`);
+      expect(started2!.trigger.datasetUri).toBe(newDataUri);
+      // v1 deployed; v2, trained on the drifted data, beats v1 on that data's holdout and replaces it.
+      expect(done1).toMatchObject({ pipelineId: first.pipelineId, outcome: 'deployed', version: 1 });
+      expect(done2).toMatchObject({ pipelineId: started2!.pipelineId, outcome: 'deployed', version: 2 });
+      expect(status.deployedVersion).toBe(2);
+
+      // Exactly two pipeline executions exist for the model (visibility is eventually consistent: poll).
+      const pipelines = await waitFor('visibility to list both pipelines', 60_000, async () => {
+        const list = await listPipelines(model);
+        return list.length >= 2 && list.every((p) => p.status.name === 'COMPLETED') ? list : null;
+      });
+      expect(pipelines.map((p) => p.workflowId).sort()).toEqual([first.pipelineId, started2!.pipelineId].sort());
+      const result2 = (await client.workflow.getHandle(started2!.pipelineId!).result()) as TrainingPipelineResult;
+      expect(result2).toMatchObject({ outcome: 'deployed', version: 2, championBefore: 1 });
+
+      // The registry: v1 from the reference data, v2 from the new data, v2 is the champion and deployed.
+      const registry = stack.runtime.deps.registry;
+      const versions = await registry.listVersions(model);
+      expect(versions.map((v) => ({ version: v.version, runId: v.runId, datasetUri: v.lineage.datasetUri }))).toEqual([
+        { version: 1, runId: first.pipelineId, datasetUri: baseUri },
+        { version: 2, runId: started2!.pipelineId, datasetUri: newDataUri },
+      ]);
+      expect(versions.find((v) => v.version === 2)?.aliases).toContain('champion');
+      expect((await registry.getDeployed(model))?.version).toBe(2);
+      expect((await registry.listDeployments(model)).map((d) => d.version)).toEqual([1, 2]);
+    },
+  );
+
+  it(
+    'records a pipeline that fails validation as failed, keeps running and takes the next trigger',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const model = 'churn-bad-data';
+      const spec = specFor(model);
+      // A dataset without the label column and with text in a numeric column.
+      const good = path.join(dir, 'data', 'for-bad.csv');
+      await writeChurnDataset(good, { rows: 500, seed: 3, drift: 0 });
+      const lines = (await readFile(good, 'utf8')).trimEnd().split('\n');
+      const badFile = path.join(dir, 'data', 'bad.csv');
+      await writeFile(
+        badFile,
+        lines
+          .map((line, i) =>
+            line
+              .split(',')
+              .slice(0, -1)
+              .map((cell, j) => (i > 0 && j === 0 ? 'lots' : cell))
+              .join(','),
+          )
+          .join('\n') + '\n',
+      );
+      expect(lines[0]).toMatch(/,churned$/);
+      const badUri = `file://${badFile}`;
+
+      // Started by the newData signal itself (signal-with-start, as an ingestion job would).
+      await client.workflow.signalWithStart('retrainingController', {
+        workflowId: controllerWorkflowId(model),
+        taskQueue: CPU_TASK_QUEUE,
+        args: [{ spec }],
+        signal: newDataSignal,
+        signalArgs: [{ datasetUri: badUri, reason: 'bad drop' }],
+      });
+      const afterFailure = await waitIdle(model, 1);
+      expect(afterFailure.recent.map((d) => d.decision)).toEqual(['started', 'failed']);
+      const failed = byDecision(afterFailure.recent, 'failed')[0]!;
+      expect(failed.outcome).toBe('failed');
+      expect(failed.trigger).toMatchObject({ kind: 'new_data', reason: 'bad drop', datasetUri: badUri });
+      expect(failed.pipelineId).toMatch(PIPELINE_ID);
+      expect(failed.detail).toContain(`${failed.pipelineId} failed:`);
+      expect(failed.detail).toContain(`dataset ${badUri} failed validation`);
+      expect(failed.detail).toContain('failed validation: 2 error(s)');
+      expect(failed.detail).toContain('label column "churned" is missing');
+      expect(failed.detail).toContain('column "tenure_months" row 1: "lots" is not a number (500 in all)');
+      expect(afterFailure.deployedVersion).toBeNull();
+
+      const failedPipeline = await client.workflow.getHandle(failed.pipelineId!).describe();
+      expect(failedPipeline.status.name).toBe('FAILED');
+      const failure = await client.workflow
+        .getHandle(failed.pipelineId!)
+        .result()
+        .then(
+          () => null,
+          (err: unknown) => err as Error & { cause?: Error & { type?: string } },
+        );
+      expect(failure?.cause?.type).toBe('InvalidDataset');
+      expect(await stack.runtime.deps.registry.listVersions(model)).toEqual([]);
+
+      // The controller is still running and takes the next trigger (retrainNow, on the spec's good data).
+      expect((await client.workflow.getHandle(controllerWorkflowId(model)).describe()).status.name).toBe('RUNNING');
+      const next = await requestRetrain(client, spec, { reason: 'after the bad drop' });
+      expect(next.disposition).toBe('started');
+      expect(next.pipelineId).not.toBe(failed.pipelineId);
+      const status = await waitIdle(model, 2);
+      expect(status.runsStarted).toBe(2);
+      expect(status.recent.map((d) => d.decision)).toEqual(['started', 'failed', 'started', 'completed']);
+      expect(byDecision(status.recent, 'completed')[0]).toMatchObject({
+        pipelineId: next.pipelineId,
+        outcome: 'deployed',
+        version: 1,
+      });
+      expect(status.deployedVersion).toBe(1);
+      expect((await stack.runtime.deps.registry.listVersions(model)).map((v) => v.runId)).toEqual([next.pipelineId]);
+    },
+  );
+
+  it(
+    'answers retrainNow with queued (and the running pipeline) while a run is active',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const model = 'churn-queued';
+      const spec = specFor(model);
+      const first = await requestRetrain(client, spec, { reason: 'first', kind: 'initial' });
+      expect(first.disposition).toBe('started');
+
+      // Update-with-start on the running controller, and the plain update: both queued behind the first run.
+      const second = await requestRetrain(client, spec, { reason: 'second' });
+      expect(second).toEqual({ pipelineId: null, disposition: 'queued', runningPipelineId: first.pipelineId });
+      const third = await client.workflow
+        .getHandle(controllerWorkflowId(model))
+        .executeUpdate(retrainNowUpdate, { args: [{ reason: 'third', kind: 'manual' }] });
+      expect(third).toEqual({ pipelineId: null, disposition: 'queued', runningPipelineId: first.pipelineId });
+
+      // Both become the single follow-up run.
+      const status = await waitIdle(model, 2);
+      expect(status.runsStarted).toBe(2);
+      expect(status.recent.map((d) => d.decision)).toEqual([
+        'started',
+        'coalesced',
+        'coalesced',
+        'completed',
+        'started',
+        'completed',
+      ]);
+      const followUp = byDecision(status.recent, 'started')[1]!;
+      expect(followUp.trigger.reason).toBe('2 triggers coalesced: manual (second); manual (third)');
+      const pipelines = await waitFor('visibility to list both pipelines', 60_000, async () => {
+        const list = await listPipelines(model);
+        return list.length >= 2 ? list : null;
+      });
+      expect(pipelines.map((p) => p.workflowId).sort()).toEqual([first.pipelineId, followUp.pipelineId].sort());
+    },
+  );
+});
