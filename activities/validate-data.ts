@@ -1,7 +1,8 @@
 import { Context } from '@temporalio/activity';
 import type { ValidateDataInput, ValidateDataResult } from '../contracts/payloads.js';
 import { DatasetError } from '../lib/data/errors.js';
-import { profileTable } from '../lib/data/profile.js';
+import { profileTable, type DatasetProfile } from '../lib/data/profile.js';
+import { skewIssues } from '../lib/data/skew.js';
 import { datasetSha256, readDataset, schemaFingerprint } from '../lib/data/read-dataset.js';
 import { splitTable, tableToCsv } from '../lib/data/split.js';
 import { topProblems, validateDataset } from '../lib/data/validate.js';
@@ -35,7 +36,30 @@ export function createValidateData(deps: ActivityDeps) {
         labelName: spec.label.name,
         source: uri,
       });
-      const report = validateDataset(read.table, spec, { issues: read.issues, sourceRows: read.sourceRows });
+      const issues = [...read.issues];
+      const { skew } = spec.validation;
+      const champion = skew.severity === 'off' ? null : await deps.registry.getVersionByAlias(spec.model, 'champion');
+      if (champion && skew.severity !== 'off') {
+        try {
+          const reference = JSON.parse(
+            new TextDecoder().decode(await deps.artifacts.get(champion.lineage.profileUri)),
+          ) as DatasetProfile;
+          issues.push(
+            ...skewIssues(reference, read.table, {
+              threshold: skew.threshold,
+              severity: skew.severity,
+              referenceVersion: champion.version,
+            }),
+          );
+        } catch (err) {
+          ctx.log.warn('skew check skipped: the champion profile could not be read', { error: (err as Error).message });
+        }
+      }
+      const report = validateDataset(read.table, spec, {
+        issues,
+        sourceRows: read.sourceRows,
+        minRows: spec.validation.minRows,
+      });
       const dataset = {
         uri,
         sha256,

@@ -110,6 +110,19 @@ const scheduleSchema = z.union([
   z.strictObject({ every: durationSchema }),
 ]);
 
+const validationSchema = z.strictObject({
+  /** Fewer rows fails the gate. */
+  minRows: z.number().int().min(1).default(50),
+  /** Value skew of the new dataset against the current champion's training profile (PSI per feature). */
+  skew: z
+    .strictObject({
+      threshold: z.number().positive().default(0.25),
+      /** `warning` reports it and continues; `error` stops the pipeline; `off` skips the check. */
+      severity: z.enum(['off', 'warning', 'error']).default('warning'),
+    })
+    .default({ threshold: 0.25, severity: 'warning' }),
+});
+
 const splitSchema = z.strictObject({
   holdoutFraction: z.number().gt(0).lt(1).default(0.2),
   seed: z.number().int().default(42),
@@ -128,6 +141,7 @@ export const pipelineSpecSchema = z
       /** For binary tasks: the label value that counts as positive (default "1"). */
       positive: z.string().default('1'),
     }),
+    validation: validationSchema.default({ minRows: 50, skew: { threshold: 0.25, severity: 'warning' } }),
     split: splitSchema.default({ holdoutFraction: 0.2, seed: 42 }),
     trainer: trainerSchema,
     evaluation: evaluationSchema,
