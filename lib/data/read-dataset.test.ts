@@ -151,11 +151,25 @@ describe('readDataset csv', () => {
     expect(err.message).toMatch(/^data\.csv(:\d+)?: malformed CSV \(CSV_QUOTE_NOT_CLOSED\)/);
   });
 
-  it('rejects parquet clearly', () => {
+  it('routes parquet to the Parquet reader (see read-parquet.test.ts)', () => {
     const err = thrown(() =>
       readDataset(new Uint8Array([80, 65, 82, 49]), { format: 'parquet', features, source: 'x.parquet' }),
     );
-    expect(err.message).toBe('x.parquet: parquet is not supported yet; provide the dataset as csv or jsonl');
+    expect(err.message).toBe('x.parquet: not a valid Parquet file: missing the PAR1 magic at the start');
+  });
+
+  it('reads a single enormous (20 MB) field without crashing', () => {
+    const big = 'x'.repeat(20 * 1024 * 1024);
+    const asCategory = csv(`age,city,y\n1,"${big}",1\n2,rome,0\n`);
+    expect(asCategory.table.rowCount).toBe(2);
+    expect(asCategory.table.categorical.city?.[0]?.length).toBe(big.length);
+    const asNumber = csv(`age,city,y\n${big},paris,1\n`);
+    expect(asNumber.table.numeric.age?.[0]).toBeNaN();
+    const invalid = asNumber.issues.find((i) => i.code === 'invalid_number');
+    expect(invalid?.examples[0]?.value).toHaveLength(60); // shortened in examples and messages
+    expect(invalid?.message.length).toBeLessThan(200);
+    const headerOnly = thrown(() => csv(big));
+    expect(headerOnly.message.length).toBeLessThan(300);
   });
 });
 
@@ -198,6 +212,48 @@ describe('readDataset jsonl', () => {
 
   it('throws for an empty file', () => {
     expect(thrown(() => jsonl('\n \n')).message).toBe('data.jsonl: the file is empty (no JSON lines)');
+  });
+
+  it('reports NaN / inf strings in numeric fields, treats empty strings as missing', () => {
+    const { table, issues } = jsonl(
+      [
+        '{"age": "NaN", "city": "paris", "y": 1}',
+        '{"age": "inf", "city": "", "y": 0}',
+        '{"age": "", "city": "rome", "y": ""}',
+        '{"age": "-Infinity", "city": " ", "y": 1}',
+        '{"age": "  ", "city": "rome", "y": 1}',
+        '{"age": 1e999, "city": "rome", "y": 1}',
+        '{"age": "7", "city": "rome", "y": 1}',
+      ].join('\n'),
+    );
+    expect([...(table.numeric.age ?? [])].map((v) => (Number.isNaN(v) ? null : v))).toEqual([
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      7,
+    ]);
+    expect(table.categorical.city).toEqual(['paris', null, 'rome', null, 'rome', 'rome', 'rome']);
+    expect(table.label).toEqual(['1', '0', null, '1', '1', '1', '1']);
+    // JSON has no NaN/Infinity literals; 1e999 parses to Infinity and is reported like the strings.
+    expect(issues).toEqual([
+      {
+        severity: 'error',
+        code: 'non_finite_number',
+        column: 'age',
+        row: 1,
+        count: 4,
+        examples: [
+          { row: 1, value: 'NaN' },
+          { row: 2, value: 'inf' },
+          { row: 4, value: '-Infinity' },
+          { row: 6, value: 'Infinity' },
+        ],
+        message: 'data.jsonl: column "age" row 1: "NaN" is not a finite number (4 in all)',
+      },
+    ]);
   });
 });
 

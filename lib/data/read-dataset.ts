@@ -4,6 +4,7 @@ import { TableBuilder, type ColumnSlot } from './columns.js';
 import { mapColumns } from './column-map.js';
 import { forEachCsvRecord } from './csv-records.js';
 import { DatasetError, IssueCollector, type DataIssue } from './errors.js';
+import { readParquetColumns } from './read-parquet.js';
 import type { FeatureTable } from './table.js';
 
 /** File formats a pipeline spec may name. */
@@ -30,7 +31,7 @@ export interface ReadDatasetResult {
    * Records are counted after the header, blank lines excluded.
    */
   sourceRows: Uint32Array | null;
-  /** Column names as found in the file (CSV header; JSONL: keys in first-seen order). */
+  /** Column names as found in the file (CSV header; JSONL: keys in first-seen order; Parquet: top-level columns). */
   columns: string[];
 }
 
@@ -41,10 +42,12 @@ export interface ReadDatasetResult {
  * (filled as missing), duplicate or extra header names, ragged CSV rows and bad JSONL lines (dropped; see
  * `sourceRows`), and bad cells (stored as missing, see `columns.ts`). A {@link DatasetError} is thrown only
  * when nothing usable can be read: empty file, header without rows, no usable row, CSV syntax errors such as
- * an unclosed quote (with the line), and `parquet` (not supported yet).
+ * an unclosed quote (with the line), and a Parquet file that is corrupt, truncated, has no rows or uses an
+ * unsupported codec ("not a valid Parquet file: ...").
  *
  * CSV: header row required; UTF-8 BOM stripped; fields trimmed; quoted fields may hold delimiters, quotes
- * ("") and newlines; blank lines skipped. JSONL: one JSON object per line; blank lines skipped.
+ * ("") and newlines; blank lines skipped. JSONL: one JSON object per line; blank lines skipped. Parquet: flat
+ * top-level columns, typed as in `read-parquet.ts`; row numbers in issues are 1-based file rows.
  */
 export function readDataset(bytes: Uint8Array, options: ReadDatasetOptions): ReadDatasetResult {
   const source = options.source ?? '<dataset>';
@@ -53,8 +56,10 @@ export function readDataset(bytes: Uint8Array, options: ReadDatasetOptions): Rea
       return readCsv(bytes, options, source);
     case 'jsonl':
       return readJsonl(bytes, options, source);
-    case 'parquet':
-      throw new DatasetError(source, 'parquet is not supported yet; provide the dataset as csv or jsonl');
+    case 'parquet': {
+      const { builder, columns } = readParquetColumns(bytes, options.features, options.labelName, source);
+      return finish(builder, columns, source);
+    }
   }
 }
 
@@ -70,6 +75,11 @@ export function datasetSha256(bytes: Uint8Array): string {
 export function schemaFingerprint(features: readonly FeatureSpec[], labelName: string | null | undefined): string {
   const canonical = JSON.stringify({ features: features.map((f) => [f.name, f.type]), label: labelName ?? null });
   return createHash('sha256').update(canonical).digest('hex');
+}
+
+/** Keeps messages short when a header is one enormous line. */
+function clip(text: string, max = 200): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
 }
 
 function estimateRows(bytes: Uint8Array): number {
@@ -130,7 +140,7 @@ function readCsv(bytes: Uint8Array, options: ReadDatasetOptions, source: string)
   const found = header as string[] | null;
   if (found === null) throw new DatasetError(source, 'the file is empty (expected a header row)');
   if (recordNo === 0)
-    throw new DatasetError(source, `the file has a header but no data rows (header: ${found.join(', ')})`);
+    throw new DatasetError(source, `the file has a header but no data rows (header: ${clip(found.join(', '))})`);
   return finish(builder, found, source);
 }
 

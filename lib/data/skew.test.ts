@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { generateChurn } from './generate-churn.js';
+import { generateChurn, toCsv } from './generate-churn.js';
 import { profileTable } from './profile.js';
-import { recordsToTable } from './records.js';
+import { readDataset } from './read-dataset.js';
 import { skewIssues } from './skew.js';
 import { validateDataset } from './validate.js';
 import { parseSpec } from '../spec/load-spec.js';
@@ -9,7 +9,11 @@ import { readFileSync } from 'node:fs';
 
 const spec = parseSpec(readFileSync('examples/churn/pipeline.yaml', 'utf8'));
 const table = (seed: number, drift: number) =>
-  recordsToTable(generateChurn({ rows: 4000, seed, drift }), spec.features, spec.label.name);
+  readDataset(new TextEncoder().encode(toCsv(generateChurn({ rows: 4000, seed, drift }))), {
+    format: 'csv',
+    features: spec.features,
+    labelName: spec.label.name,
+  }).table;
 
 describe('value skew against the champion profile', () => {
   const reference = profileTable(table(1, 0), spec.features, spec.label.name);
