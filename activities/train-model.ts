@@ -18,12 +18,35 @@ export interface TrainingHeartbeat {
   worker: string;
 }
 
-/** Artifact keys of a pipeline run's training outputs. */
-export function trainingKeys(model: string, runId: string): { checkpoint: string; model: string } {
-  return {
-    checkpoint: `models/${model}/runs/${runId}/checkpoint.json`,
-    model: `models/${model}/runs/${runId}/model.onnx`,
-  };
+/**
+ * Artifact keys of a pipeline run's training outputs. Checkpoints alternate between two keys by epoch parity, so a
+ * crash while one is being written always leaves the other, complete, one to resume from.
+ */
+export function trainingKeys(model: string, runId: string): { checkpoints: [string, string]; model: string } {
+  const dir = `models/${model}/runs/${runId}`;
+  return { checkpoints: [`${dir}/checkpoint-0.json`, `${dir}/checkpoint-1.json`], model: `${dir}/model.onnx` };
+}
+
+/** The newest readable checkpoint of this run (the trainer still checks it belongs to the same data and spec). */
+async function latestCheckpoint(
+  deps: ActivityDeps,
+  keys: readonly string[],
+  warn: (message: string, meta: Record<string, unknown>) => void,
+): Promise<{ key: string; checkpoint: TrainerCheckpoint } | null> {
+  let best: { key: string; checkpoint: TrainerCheckpoint } | null = null;
+  for (const key of keys) {
+    if (!(await deps.artifacts.exists(key))) continue;
+    try {
+      const checkpoint = JSON.parse(new TextDecoder().decode(await deps.artifacts.get(key))) as TrainerCheckpoint;
+      if (!best || checkpoint.epoch > best.checkpoint.epoch) best = { key, checkpoint };
+    } catch (err) {
+      warn('checkpoint unreadable (a crash while writing it?); using the other one', {
+        key,
+        error: (err as Error).message,
+      });
+    }
+  }
+  return best;
 }
 
 /**
@@ -52,24 +75,29 @@ export function createTrainModel(deps: ActivityDeps) {
         source: input.trainUri,
       });
 
-      const previous = ctx.info.heartbeatDetails as TrainingHeartbeat | undefined;
-      let checkpoint: TrainerCheckpoint | null = null;
-      if (previous?.checkpointKey) {
-        try {
-          checkpoint = JSON.parse(
-            new TextDecoder().decode(await deps.artifacts.get(previous.checkpointKey)),
-          ) as TrainerCheckpoint;
-          ctx.log.info('resuming training from checkpoint', { epoch: checkpoint.epoch, attempt: ctx.info.attempt });
-        } catch (err) {
-          ctx.log.warn('checkpoint unreadable; training from scratch', { error: (err as Error).message });
-        }
+      // A retry resumes from this run's newest complete checkpoint: the one its last heartbeat names, or a newer one
+      // written after the last heartbeat reached the server.
+      const resume =
+        ctx.info.attempt > 1
+          ? await latestCheckpoint(deps, keys.checkpoints, (m, meta) => {
+              ctx.log.warn(m, meta);
+            })
+          : null;
+      const checkpoint = resume?.checkpoint ?? null;
+      if (resume) {
+        ctx.log.info('resuming training from checkpoint', {
+          epoch: resume.checkpoint.epoch,
+          key: resume.key,
+          attempt: ctx.info.attempt,
+        });
       }
+      const previous = ctx.info.heartbeatDetails as TrainingHeartbeat | undefined;
 
       let last: TrainingHeartbeat = {
         epoch: checkpoint?.epoch ?? 0,
         epochs: spec.trainer.hyperparameters.epochs,
         loss: NaN,
-        checkpointKey: previous?.checkpointKey ?? null,
+        checkpointKey: resume?.key ?? previous?.checkpointKey ?? null,
         device: deps.device,
         worker: deps.workerIdentity,
       };
@@ -87,8 +115,9 @@ export function createTrainModel(deps: ActivityDeps) {
           ctx.heartbeat(last);
         },
         onCheckpoint: async (c) => {
-          await deps.artifacts.put(keys.checkpoint, JSON.stringify(c), { contentType: 'application/json' });
-          last = { ...last, checkpointKey: keys.checkpoint };
+          const key = keys.checkpoints[c.epoch % 2]!;
+          await deps.artifacts.put(key, JSON.stringify(c), { contentType: 'application/json' });
+          last = { ...last, checkpointKey: key };
           ctx.heartbeat(last);
         },
       });

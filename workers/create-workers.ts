@@ -14,6 +14,8 @@ export interface CreateWorkerOptions {
   /** A prebuilt bundle (tests bundle once and share it); otherwise the worker bundles WORKFLOWS_PATH. */
   workflowBundle?: WorkflowBundleOption;
   identity?: string;
+  /** Task queue override (tests isolate their workers on their own queue); default `mlops-cpu` / `mlops-gpu`. */
+  taskQueue?: string;
 }
 
 /**
@@ -25,11 +27,13 @@ export async function createCpuWorker(opts: CreateWorkerOptions): Promise<Worker
   return Worker.create({
     connection,
     namespace: opts.namespace,
-    taskQueue: CPU_TASK_QUEUE,
+    taskQueue: opts.taskQueue ?? CPU_TASK_QUEUE,
     identity: opts.identity ?? opts.deps.workerIdentity,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(opts.deps),
     maxConcurrentActivityTaskExecutions: 4,
+    // Heartbeats (training progress, checkpoint location) reach the server within seconds, and so does cancellation.
+    maxHeartbeatThrottleInterval: '3s',
   });
 }
 
@@ -42,9 +46,10 @@ export async function createGpuWorker(opts: CreateWorkerOptions): Promise<Worker
   return Worker.create({
     connection,
     namespace: opts.namespace,
-    taskQueue: GPU_TASK_QUEUE,
+    taskQueue: opts.taskQueue ?? GPU_TASK_QUEUE,
     identity: opts.identity ?? opts.deps.workerIdentity,
     activities: { trainModel },
     maxConcurrentActivityTaskExecutions: 1,
+    maxHeartbeatThrottleInterval: '3s',
   });
 }
