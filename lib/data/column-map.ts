@@ -10,6 +10,8 @@ export function mapColumns(
   source: string,
 ): Array<ColumnSlot | undefined> {
   const issues = builder.issues;
+  // A column name can be anything the file says, e.g. a 20 MB header line: quote at most 80 characters of it.
+  const q = (name: string): string => (name.length > 80 ? `${name.slice(0, 77)}...` : name);
   const seen = new Set<string>();
   const extra: string[] = [];
   const slots = names.map((name, i) => {
@@ -22,13 +24,13 @@ export function mapColumns(
         undefined,
         undefined,
         () =>
-          `${source}: column "${name}" appears more than once in the header (position ${i + 1}); only the first is read`,
+          `${source}: column "${q(name)}" appears more than once in the header (position ${i + 1}); only the first is read`,
       );
       return undefined;
     }
     seen.add(name);
     const slot = builder.slotOf(name, labelName);
-    if (slot === undefined) extra.push(name === '' ? `(empty name at position ${i + 1})` : name);
+    if (slot === undefined) extra.push(name === '' ? `(empty name at position ${i + 1})` : q(name));
     return slot;
   });
   for (const f of features) {
@@ -40,7 +42,7 @@ export function mapColumns(
         undefined,
         undefined,
         () =>
-          `${source}: required ${f.type} feature column "${f.name}" is missing (found: ${names.join(', ') || 'none'})`,
+          `${source}: required ${f.type} feature column "${f.name}" is missing (found: ${names.slice(0, 20).map(q).join(', ') || 'none'}${names.length > 20 ? `, ... (${names.length} in all)` : ''})`,
       );
     }
   }
