@@ -105,6 +105,44 @@ models
     await modelsShowCommand(ref);
   });
 
+models
+  .command('promote')
+  .description('deploy a registered version (audited through a workflow visible in the Web UI)')
+  .argument('<ref>', '<model>@<version>')
+  .requiredOption('--reason <text>', 'why (recorded with the deployment)')
+  .action(async (ref: string, opts: { reason: string }) => {
+    const { modelsPromoteCommand } = await import('./commands/promotion.js');
+    await modelsPromoteCommand(ref, opts.reason);
+  });
+models
+  .command('rollback')
+  .description('deploy the previously deployed version again (or --to a given one), through a workflow')
+  .argument('<model>', 'model name')
+  .option('--to <version>', 'version to roll back to', positiveInt)
+  .requiredOption('--reason <text>', 'why (recorded with the deployment)')
+  .action(async (model: string, opts: { to?: number; reason: string }) => {
+    const { modelsRollbackCommand } = await import('./commands/promotion.js');
+    await modelsRollbackCommand(model, opts.to, opts.reason);
+  });
+models
+  .command('diff')
+  .description('compare the metrics and lineage of two versions')
+  .argument('<a>', '<model>@<version>')
+  .argument('<b>', '<model>@<version>')
+  .action(async (a: string, b: string) => {
+    const { modelsDiffCommand } = await import('./commands/models.js');
+    await modelsDiffCommand(a, b);
+  });
+
+program
+  .command('lineage')
+  .description('the chain of versions behind one: data, spec, code, trainer, decision')
+  .argument('<ref>', '<model>@<version>')
+  .action(async (ref: string) => {
+    const { lineageCommand } = await import('./commands/models.js');
+    await lineageCommand(ref);
+  });
+
 const schedule = program.command('schedule').description('Temporal Schedules for periodic retraining');
 schedule
   .command('create')

@@ -70,3 +70,23 @@ export interface ScheduledRetrainInput {
   model: string;
   spec: PipelineSpec;
 }
+
+/** Input of the `modelPromotion` workflow (`mlops models promote|rollback`). */
+export interface ModelPromotionInput {
+  model: string;
+  version: number;
+  action: 'promote' | 'rollback';
+  reason: string;
+  /** Who asked (the CLI records the OS user). */
+  requestedBy: string;
+  /** Version deployed before, for the record. */
+  previousVersion: number | null;
+  readyTimeoutMs: number;
+}
+
+export interface ModelPromotionResult {
+  model: string;
+  version: number;
+  previousVersion: number | null;
+  replicas: string[];
+}

@@ -3,3 +3,4 @@ export { trainingPipeline } from './training-pipeline.js';
 export { retrainingController } from './retraining-controller.js';
 export { modelMonitor } from './model-monitor.js';
 export { scheduledRetrain } from './scheduled-retrain.js';
+export { modelPromotion } from './model-promotion.js';

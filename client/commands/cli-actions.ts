@@ -11,26 +11,12 @@ import { controllerWorkflowId, monitorWorkflowId, scheduleId } from '../../contr
 import { writeChurnDataset } from '../../lib/data/generate-churn.js';
 import { loadSpecFile } from '../../lib/spec/load-spec.js';
 import { UsageError } from '../errors.js';
-import { resolveStackSettings, scheduleLink, workflowLink } from '../stack-settings.js';
-import { connectClient } from '../temporal-client.js';
+import { scheduleLink, workflowLink } from '../stack-settings.js';
+import { withClient } from './with-client.js';
 import { reportRetrain, requestRetrain } from './run.js';
 import { createRetrainSchedule, describeSchedule, listSchedules, type CreateScheduleOptions } from './schedule.js';
 
 const print = (line: string): void => console.log(line);
-
-async function withClient<T>(
-  fn: (
-    ctx: Awaited<ReturnType<typeof connectClient>> & { settings: Awaited<ReturnType<typeof resolveStackSettings>> },
-  ) => Promise<T>,
-): Promise<T> {
-  const settings = await resolveStackSettings();
-  const conn = await connectClient(settings);
-  try {
-    return await fn({ ...conn, settings });
-  } finally {
-    await conn.close();
-  }
-}
 
 function controllerMissing(model: string): UsageError {
   return new UsageError(

@@ -1,11 +1,13 @@
 import { createPgRegistry } from '../../lib/registry/pg-registry.js';
 import type { ModelRegistry } from '../../lib/registry/model-registry.js';
+import type { ModelVersion } from '../../lib/registry/types.js';
 import { UsageError } from '../errors.js';
 import { resolveStackSettings } from '../stack-settings.js';
 
 const print = (line: string): void => console.log(line);
 
-async function withRegistry<T>(fn: (registry: ModelRegistry) => Promise<T>): Promise<T> {
+/** Runs `fn` with the registry the CLI finds (environment, `.mlops/stack.json`, defaults). */
+export async function withRegistry<T>(fn: (registry: ModelRegistry) => Promise<T>): Promise<T> {
   const settings = await resolveStackSettings();
   const registry = createPgRegistry({ connectionString: settings.databaseUrl, maxConnections: 1 });
   try {
@@ -77,5 +79,70 @@ export async function modelsShowCommand(ref: string): Promise<void> {
     print(`  trainer:   ${v.lineage.trainer} ${JSON.stringify(v.lineage.hyperparameters)}`);
     print(`  code:      ${v.lineage.codeVersion}; spec sha256 ${v.lineage.specHash}`);
     print(`  parent:    ${v.lineage.parentVersion !== null ? `v${v.lineage.parentVersion}` : '-'}`);
+  });
+}
+
+function describeVersion(v: ModelVersion): Record<string, string> {
+  const decision = v.decision as { promote?: boolean; reasons?: string[] } | null;
+  return {
+    created: `${v.createdAt} (run ${v.runId}, trigger ${v.trigger})`,
+    aliases: v.aliases.join(', ') || '-',
+    artifact: v.artifactSha256.slice(0, 16),
+    dataset: `${v.lineage.datasetSha256.slice(0, 16)} (${v.lineage.datasetRows} rows) ${v.lineage.datasetUri}`,
+    schema: v.lineage.schemaFingerprint.slice(0, 16),
+    spec: v.lineage.specHash.slice(0, 16),
+    code: v.lineage.codeVersion,
+    trainer: v.lineage.trainer,
+    hyperparameters: JSON.stringify(v.lineage.hyperparameters),
+    parent: v.lineage.parentVersion !== null ? `v${v.lineage.parentVersion}` : '-',
+    decision: decision?.promote ? 'promote' : 'reject',
+  };
+}
+
+/** `mlops models diff <model>@<a> <model>@<b>`: metrics side by side with deltas, then lineage fields that differ. */
+export async function modelsDiffCommand(refA: string, refB: string): Promise<void> {
+  const a = parseModelRef(refA);
+  const b = parseModelRef(refB);
+  if (a.version === null || b.version === null) throw new UsageError('expected two <model>@<version> references');
+  await withRegistry(async (registry) => {
+    const va = await registry.getVersion(a.model, a.version!);
+    const vb = await registry.getVersion(b.model, b.version!);
+    if (!va) throw new UsageError(`unknown version ${refA}`, 1);
+    if (!vb) throw new UsageError(`unknown version ${refB}`, 1);
+    print(`METRIC\t${refA}\t${refB}\tDELTA`);
+    const names = [...new Set([...Object.keys(va.metrics), ...Object.keys(vb.metrics)])].sort();
+    for (const name of names) {
+      const x = va.metrics[name];
+      const y = vb.metrics[name];
+      const delta = x !== undefined && y !== undefined ? (y - x >= 0 ? '+' : '') + (y - x).toFixed(4) : '';
+      print(`${name}\t${x?.toFixed(4) ?? '-'}\t${y?.toFixed(4) ?? '-'}\t${delta}`);
+    }
+    const da = describeVersion(va);
+    const db = describeVersion(vb);
+    const changed = Object.keys(da).filter((k) => da[k] !== db[k]);
+    print('');
+    print(changed.length ? 'LINEAGE (differences)' : 'LINEAGE: identical');
+    for (const k of changed) print(`  ${k}:\n    ${refA}: ${da[k]}\n    ${refB}: ${db[k]}`);
+  });
+}
+
+/** `mlops lineage <model>@<version>`: the chain of versions back to the first, with data, code and decision. */
+export async function lineageCommand(ref: string): Promise<void> {
+  const { model, version } = parseModelRef(ref);
+  if (version === null) throw new UsageError(`expected <model>@<version>, found "${ref}"`);
+  await withRegistry(async (registry) => {
+    let current: number | null = version;
+    let depth = 0;
+    while (current !== null && depth < 50) {
+      const v = await registry.getVersion(model, current);
+      if (!v) throw new UsageError(`unknown version ${model}@${current}`, 1);
+      const d = describeVersion(v);
+      print(`${'  '.repeat(depth)}${model} v${v.version} [${d['aliases']}] ${d['decision']} - ${d['created']}`);
+      for (const k of ['dataset', 'schema', 'spec', 'code', 'trainer', 'hyperparameters', 'artifact']) {
+        print(`${'  '.repeat(depth)}    ${k}: ${d[k]}`);
+      }
+      current = v.lineage.parentVersion;
+      depth++;
+    }
   });
 }

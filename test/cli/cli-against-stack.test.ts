@@ -115,6 +115,45 @@ describe('mlops CLI against a running stack', () => {
     expect(version?.trigger).toBe('new_data');
   });
 
+  it(
+    'diffs versions, shows lineage, promotes and rolls back through audited workflows',
+    { timeout: 300_000 },
+    async () => {
+      const diff = await mlops('models', 'diff', 'churn@1', 'churn@3');
+      expect(diff.code, diff.out).toBe(0);
+      expect(diff.out).toMatch(/METRIC\tchurn@1\tchurn@3\tDELTA/);
+      expect(diff.out).toMatch(/roc_auc\t0\.\d{4}\t0\.\d{4}\t[+-]\d\.\d{4}/);
+      expect(diff.out).toMatch(/dataset:\n +churn@1: .*churn\.csv\n +churn@3: .*churn-2\.csv/);
+      const lineage = await mlops('lineage', 'churn@3');
+      expect(lineage.code, lineage.out).toBe(0);
+      expect(lineage.out).toMatch(/^churn v3 /m);
+      expect(lineage.out).toMatch(/^ {2}churn v\d /m);
+      const registry = stack.runtime.deps.registry;
+      const before = (await registry.getDeployed('churn'))!.version;
+      const target = before === 3 ? 2 : 3;
+      const promote = await mlops('models', 'promote', `churn@${target}`, '--reason', 'compare in production');
+      expect(promote.code, promote.out).toBe(0);
+      expect(promote.out).toContain(`promote churn v${before} -> v${target}: promote-churn-v${target}-`);
+      expect((await registry.getDeployed('churn'))!.version).toBe(target);
+      const rollback = await mlops('models', 'rollback', 'churn', '--reason', 'undo the experiment');
+      expect(rollback.code, rollback.out).toBe(0);
+      expect((await registry.getDeployed('churn'))!.version).toBe(before);
+      const promotions = [];
+      for await (const w of stack.runtime.deps.temporal.workflow.list({
+        query: 'WorkflowType="modelPromotion" AND MlopsModel="churn"',
+      })) {
+        promotions.push(w.status.name);
+      }
+      expect(promotions).toEqual(['COMPLETED', 'COMPLETED']);
+      const again = await mlops('models', 'promote', `churn@${before}`, '--reason', 'noop');
+      expect(again.code).toBe(1);
+      expect(again.out).toMatch(/is already deployed/);
+      const unknown = await mlops('models', 'promote', 'churn@99', '--reason', 'x');
+      expect(unknown.code).toBe(1);
+      expect(unknown.out).toMatch(/unknown version churn@99/);
+    },
+  );
+
   it('manages the retraining schedule', { timeout: 300_000 }, async () => {
     const create = await mlops('schedule', 'create', specPath, '--every', '1h', '--paused');
     expect(create.code, create.out).toBe(0);
