@@ -49,6 +49,8 @@ export async function runDemo(opts: DemoOptions): Promise<{ v1: number; v2: numb
     ...base,
     dataset: { ...base.dataset, uri: `file://${datasetPath}` },
     monitoring: { ...base.monitoring, window: opts.window ?? '15s', consecutiveBreaches: 1 },
+    // The demo's drift arrives a minute after v1; a short cooldown keeps the loop quick.
+    retraining: { cooldown: '5s' },
   };
 
   print('== 1. starting the embedded stack');

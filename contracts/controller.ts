@@ -13,7 +13,7 @@ export interface RetrainingControllerInput {
 export interface ControllerDecision {
   at: string;
   trigger: Trigger;
-  decision: 'started' | 'coalesced' | 'completed' | 'failed';
+  decision: 'started' | 'coalesced' | 'deferred' | 'completed' | 'failed';
   pipelineId: string | null;
   outcome?: PipelineOutcome;
   version?: number | null;
@@ -27,6 +27,8 @@ export interface RetrainingControllerState {
   deployedVersion: number | null;
   runsStarted: number;
   recent: ControllerDecision[];
+  /** When the last run ended (ISO); automatic triggers wait out the spec's `retraining.cooldown` after it. */
+  lastFinishedAt?: string | null;
 }
 
 /** Answer of the `status` query. */

@@ -6,6 +6,7 @@ import {
   continueAsNew,
   startChild,
   log,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -30,10 +31,13 @@ import type { Trigger, TrainingPipelineResult } from '../contracts/payloads.js';
 import { MODEL_KEY, STAGE_KEY, TRIGGER_KEY, VERSION_KEY } from '../contracts/search-attributes.js';
 import { pipelineWorkflowId } from '../contracts/workflow-ids.js';
 import { durable } from './activity-proxies.js';
+import { parseDuration } from '../lib/spec/duration.js';
 import { mergeTriggers } from './merge-triggers.js';
 import { trainingPipeline } from './training-pipeline.js';
 
 const RECENT_DECISIONS = 20;
+/** Triggers the cooldown holds; manual and new-data triggers always run at once. */
+const AUTOMATIC_TRIGGERS: ReadonlySet<Trigger['kind']> = new Set(['drift', 'performance', 'schedule']);
 /** Continue-as-new well before the history gets large (signals add events even when idle). */
 const MAX_HISTORY_EVENTS = 5000;
 
@@ -168,6 +172,30 @@ export async function retrainingController(input: RetrainingControllerInput): Pr
     description: 'Phase, current pipeline, pending triggers and recent decisions',
   });
 
+  /**
+   * Holds automatic triggers (drift, performance, schedule) until the cooldown after the last run has passed; a
+   * manual or new-data trigger arriving meanwhile ends the hold (and carries the held ones with it).
+   */
+  const holdAutomaticTriggersInCooldown = async (): Promise<void> => {
+    const cooldown = spec.retraining?.cooldown ?? '0s';
+    const cooldownMs = parseDuration(cooldown);
+    if (cooldownMs <= 0 || !state.lastFinishedAt) return;
+    const holdUntil = Date.parse(state.lastFinishedAt) + cooldownMs;
+    const automaticOnly = (): boolean => state.pending.every((t) => AUTOMATIC_TRIGGERS.has(t.kind));
+    if (Date.now() >= holdUntil || !automaticOnly()) return;
+    const first = state.pending[0]!;
+    decide({
+      at: now(),
+      trigger: first,
+      decision: 'deferred',
+      pipelineId: null,
+      detail: `cooldown: ${first.kind} retrain held until ${new Date(holdUntil).toISOString()} (${cooldown} after the last run)`,
+    });
+    upsertSearchAttributes([{ key: STAGE_KEY, value: 'cooldown' }]);
+    await durable.recordRetrainDecision({ model, decision: state.recent[state.recent.length - 1]! });
+    await condition(() => !automaticOnly(), holdUntil - Date.now(), { summary: `retraining cooldown (${cooldown})` });
+  };
+
   upsertSearchAttributes([
     { key: MODEL_KEY, value: model },
     { key: STAGE_KEY, value: 'idle' },
@@ -183,6 +211,7 @@ export async function retrainingController(input: RetrainingControllerInput): Pr
       await condition(allHandlersFinished);
       await continueAsNew<typeof retrainingController>({ spec, state });
     }
+    if (patched('controller-cooldown')) await holdAutomaticTriggersInCooldown();
     const trigger = mergeTriggers(state.pending.splice(0));
     let pipelineId = pipelineWorkflowId(model, Date.now());
     if (pipelineId === lastPipelineId) pipelineId = `${pipelineId}-${state.runsStarted + 1}`;
@@ -242,6 +271,7 @@ export async function retrainingController(input: RetrainingControllerInput): Pr
       };
     }
     state.current = null;
+    state.lastFinishedAt = now();
     upsertSearchAttributes([{ key: STAGE_KEY, value: state.pending.length > 0 ? 'queued' : 'idle' }]);
     decide(finished);
     await durable.recordRetrainDecision({ model, decision: finished });

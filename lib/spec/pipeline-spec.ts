@@ -105,6 +105,14 @@ const monitoringSchema = z.strictObject({
   consecutiveBreaches: z.number().int().min(1).default(1),
 });
 
+const retrainingSchema = z.strictObject({
+  /**
+   * After a run ends, automatic triggers (drift, performance, schedule) wait this long before the next run, so a
+   * persisting breach cannot cause a retrain storm. Manual and new-data triggers are never held.
+   */
+  cooldown: durationSchema.default('10m'),
+});
+
 const scheduleSchema = z.union([
   z.strictObject({ cron: z.string().min(9, 'expected a cron expression such as "0 3 * * *"') }),
   z.strictObject({ every: durationSchema }),
@@ -153,6 +161,7 @@ export const pipelineSpecSchema = z
       minSamples: 200,
       consecutiveBreaches: 1,
     }),
+    retraining: retrainingSchema.default({ cooldown: '10m' }),
     schedule: scheduleSchema.optional(),
   })
   .superRefine((spec, ctx) => {

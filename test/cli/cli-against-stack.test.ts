@@ -61,6 +61,7 @@ beforeAll(async () => {
       ...spec,
       dataset: { ...spec.dataset, uri: `file://${csv}` },
       trainer: { ...spec.trainer, resources: 'cpu' },
+      retraining: { cooldown: '0s' },
     }),
   );
 }, 180_000);

@@ -18,6 +18,7 @@ import { STACK_STATE_FILE } from '../../client/stack-settings.js';
 import type { ControllerDecision, ControllerStatus } from '../../contracts/controller.js';
 import {
   controllerStatusQuery,
+  driftDetectedSignal,
   manualRetrainSignal,
   newDataSignal,
   retrainNowUpdate,
@@ -307,6 +308,58 @@ describe('retrainingController on the dev stack', () => {
         return list.length >= 2 ? list : null;
       });
       expect(pipelines.map((p) => p.workflowId).sort()).toEqual([first.pipelineId, followUp.pipelineId].sort());
+    },
+  );
+  it(
+    'holds automatic triggers for the cooldown after a run, but never a manual one',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const model = 'churn-cooldown';
+      const spec: PipelineSpec = {
+        ...specFor(model),
+        trainer: { ...base.trainer, hyperparameters: { ...base.trainer.hyperparameters, epochs: 20 } },
+        retraining: { cooldown: '12s' },
+      };
+      const handle = client.workflow.getHandle(controllerWorkflowId(model));
+      await requestRetrain(client, spec, { reason: 'first', kind: 'initial' });
+      const afterFirst = await waitIdle(model, 1);
+      const firstEnded = Date.parse(afterFirst.lastFinishedAt!);
+      const report = {
+        model,
+        version: 1,
+        windowStart: new Date().toISOString(),
+        windowEnd: new Date().toISOString(),
+        status: 'drift' as const,
+        predictions: 500,
+        labelled: 0,
+        drift: null,
+        performance: null,
+        latencyMs: null,
+        summary: 'drift: test signal',
+        reportUri: null,
+      };
+      await handle.signal(driftDetectedSignal, { report });
+      const deferred = await waitFor('the drift trigger to be deferred', 30_000, async () => {
+        const s = await statusOf(model);
+        return byDecision(s.recent, 'deferred')[0] ?? null;
+      });
+      expect(deferred.detail).toMatch(/cooldown: drift retrain held until .* \(12s after the last run\)/);
+      const afterSecond = await waitIdle(model, 2);
+      const second = byDecision(afterSecond.recent, 'started')[1]!;
+      expect(second.trigger.kind).toBe('drift');
+      expect(Date.parse(second.at) - firstEnded).toBeGreaterThanOrEqual(12_000);
+
+      // In the next cooldown a drift trigger waits again, and a manual one releases it at once.
+      await handle.signal(driftDetectedSignal, { report });
+      await waitFor('the second deferral', 30_000, async () => {
+        const s = await statusOf(model);
+        return byDecision(s.recent, 'deferred').length >= 2 ? s : null;
+      });
+      await handle.signal(manualRetrainSignal, { reason: 'operator says now' });
+      const afterThird = await waitIdle(model, 3);
+      const third = byDecision(afterThird.recent, 'started')[2]!;
+      expect(third.trigger.reason).toMatch(/2 triggers coalesced: .*drift.*manual \(operator says now\)/);
+      expect(Date.parse(third.at) - Date.parse(afterSecond.lastFinishedAt!)).toBeLessThan(12_000);
     },
   );
 });
