@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import { durationSchema } from './duration.js';
+import { evaluationSchema, type metricNameSchema } from './evaluation-spec.js';
+
+export { metricNameSchema } from './evaluation-spec.js';
+import { trainerSchema, trainerTaskProblem } from './trainer-spec.js';
 
 /** Name rule shared by models and features: safe in workflow IDs, file paths and SQL identifiers we build. */
 const identifier = z
@@ -37,19 +41,6 @@ export const featureSpecSchema = z.discriminatedUnion('type', [
 
 export const taskSchema = z.enum(['binary', 'multiclass', 'regression']);
 
-export const metricNameSchema = z.enum([
-  'accuracy',
-  'roc_auc',
-  'f1',
-  'precision',
-  'recall',
-  'log_loss',
-  'macro_f1',
-  'rmse',
-  'mae',
-  'r2',
-]);
-
 const datasetSchema = z.strictObject({
   uri: z.string().regex(/^(file|s3):\/\/.+/, 'expected a "file://" or "s3://" URI'),
   format: z.enum(['csv', 'jsonl', 'parquet']),
@@ -58,31 +49,6 @@ const datasetSchema = z.strictObject({
     .string()
     .regex(/^[0-9a-f]{64}$/, 'expected a sha256 hex digest')
     .optional(),
-});
-
-const trainerSchema = z.strictObject({
-  algorithm: z.enum(['logistic_regression']),
-  hyperparameters: z
-    .strictObject({
-      learningRate: z.number().positive().max(10).default(0.1),
-      epochs: z.number().int().min(1).max(10_000).default(30),
-      batchSize: z.number().int().min(1).max(1_000_000).default(256),
-      l2: z.number().min(0).max(100).default(0.0001),
-    })
-    .default({ learningRate: 0.1, epochs: 30, batchSize: 256, l2: 0.0001 }),
-  resources: z.enum(['cpu', 'gpu']).default('cpu'),
-  /** When `resources: gpu` and no GPU worker starts the task in time: run on CPU instead, or fail. */
-  gpuFallback: z.enum(['cpu', 'fail']).default('cpu'),
-  /** How long training may wait for a GPU worker to pick it up. */
-  gpuScheduleToStartTimeout: durationSchema.default('60s'),
-});
-
-const evaluationSchema = z.strictObject({
-  primaryMetric: metricNameSchema,
-  /** Absolute floor for the primary metric (a ceiling for loss/error metrics). */
-  minimum: z.number(),
-  /** Required improvement over the current champion on the same holdout. */
-  minImprovement: z.number().min(0).default(0),
 });
 
 const deploymentSchema = z.strictObject({
@@ -184,12 +150,9 @@ export const pipelineSpecSchema = z
         });
       }
     });
-    if (spec.label.task !== 'binary' && spec.trainer.algorithm === 'logistic_regression') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['trainer', 'algorithm'],
-        message: `"logistic_regression" trains binary tasks only, but label.task is "${spec.label.task}"`,
-      });
+    const trainerProblem = trainerTaskProblem(spec.trainer, spec.label.task);
+    if (trainerProblem !== null) {
+      ctx.addIssue({ code: 'custom', path: ['trainer', 'algorithm'], message: trainerProblem });
     }
   });
 
