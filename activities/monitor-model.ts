@@ -65,11 +65,23 @@ export function createMonitorModel(deps: ActivityDeps) {
           logged.map((p) => p.features),
           deployed.features as FeatureSpec[],
         );
-        const report = computeDrift(profile, table, { threshold: input.driftThreshold, driftShare: input.driftShare });
+        const report = computeDrift(profile, table, {
+          // Monitors started before drift methods existed pass only a (PSI) threshold.
+          method: input.driftMethod ?? 'psi',
+          threshold: input.driftThreshold,
+          columns: input.driftColumns,
+          driftShare: input.driftShare,
+        });
         drift = {
           share: report.share,
           datasetDrift: report.datasetDrift,
-          features: report.features.map((f) => ({ name: f.name, score: f.score, drifted: f.drifted })),
+          features: report.features.map((f) => ({
+            name: f.name,
+            score: f.score,
+            drifted: f.drifted,
+            method: f.method,
+            threshold: f.threshold,
+          })),
         };
         parts.push(report.summary);
         if (report.datasetDrift) status = 'drift';

@@ -46,7 +46,9 @@ export function createValidateData(deps: ActivityDeps) {
           ) as DatasetProfile;
           issues.push(
             ...skewIssues(reference, read.table, {
+              method: skew.method,
               threshold: skew.threshold,
+              columns: skew.columns,
               severity: skew.severity,
               referenceVersion: champion.version,
             }),
@@ -59,6 +61,7 @@ export function createValidateData(deps: ActivityDeps) {
         issues,
         sourceRows: read.sourceRows,
         minRows: spec.validation.minRows,
+        severity: spec.validation.severity,
       });
       const dataset = {
         uri,

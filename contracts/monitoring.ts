@@ -1,3 +1,5 @@
+import type { ColumnDriftSetting, DriftMethod, DriftMethodSetting } from '../lib/stats/drift-methods.js';
+
 /** Monitoring payloads shared by the monitor workflow, its activity and the controller. JSON-shaped. */
 
 export type MonitorStatus = 'ok' | 'drift' | 'degraded' | 'insufficient_data' | 'no_model';
@@ -6,6 +8,9 @@ export interface FeatureDriftScore {
   name: string;
   score: number;
   drifted: boolean;
+  /** Method of `score` (a p-value for ks/chisquare); absent in reports written before methods other than PSI. */
+  method?: DriftMethod;
+  threshold?: number;
 }
 
 /** What one monitoring window found. */
@@ -31,7 +36,11 @@ export interface MonitorWindowInput {
   model: string;
   windowStart: string;
   windowEnd: string;
-  driftThreshold: number;
+  /** Drift method for every column (`auto`: Evidently's choice per column). Absent in older histories: PSI. */
+  driftMethod?: DriftMethodSetting;
+  /** Threshold of an explicit `driftMethod`. */
+  driftThreshold?: number;
+  driftColumns?: Record<string, ColumnDriftSetting>;
   driftShare: number;
   minSamples: number;
   performanceFloor: number | null;

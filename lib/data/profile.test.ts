@@ -65,9 +65,14 @@ describe('profileNumeric (vs numpy)', () => {
       std: null,
       quantiles: null,
       histogram: { edges: [], counts: [0] },
+      distinct: 0,
+      sample: [],
+      values: [],
     });
     const constant = profileNumeric('c', new Float64Array([5, 5, 5]));
     expect(constant.histogram).toEqual({ edges: [5], counts: [0, 3] });
+    expect(constant).toMatchObject({ distinct: 1, values: [{ value: 5, count: 3 }], sample: [5, 5, 5] });
+    expect(constant.grid).toEqual({ lo: 5, hi: 5, counts: [], over: 3 });
     expect(JSON.parse(JSON.stringify(constant))).toEqual(constant);
   });
 });

@@ -1,4 +1,5 @@
 import type { FeatureSpec } from '../spec/pipeline-spec.js';
+import { binNumeric, GRID_CELLS, numericBinPlan } from '../stats/numeric-binning.js';
 import { binIndex, meanStd, quantileSorted, sortedFinite } from '../stats/summary.js';
 import type { FeatureTable } from './table.js';
 
@@ -16,6 +17,10 @@ export const TOP_K = 20;
 export const OTHER_CATEGORY = '__other__';
 /** Histogram bins requested per numeric feature (fewer when quantiles tie). */
 export const HISTOGRAM_BINS = 10;
+/** Reference values kept per numeric feature for two-sample tests (all of them up to this many). */
+export const REFERENCE_SAMPLE_SIZE = 1000;
+/** Numeric features with at most this many distinct values also keep their value counts (tested like categories). */
+export const FEW_DISTINCT_VALUES = 5;
 
 /** Quantiles of the non-missing values (numpy linear interpolation). */
 export interface Quantiles {
@@ -51,6 +56,21 @@ export interface NumericProfile {
   std: number | null;
   quantiles: Quantiles | null;
   histogram: Histogram;
+  /** Distinct non-missing values. Absent in profiles written before drift methods other than PSI existed. */
+  distinct?: number;
+  /**
+   * Counts on a uniform grid over [min, max) ({@link GRID_CELLS} cells; values equal to max in `over`), binned
+   * by `binNumeric`: what the Wasserstein distance of a current window is computed against. Absent when the
+   * column had no values, and in older profiles.
+   */
+  grid?: { lo: number; hi: number; counts: number[]; over: number };
+  /**
+   * Ascending reference values for two-sample tests (KS): all of them when there are at most
+   * {@link REFERENCE_SAMPLE_SIZE}, otherwise that many evenly spaced order statistics.
+   */
+  sample?: number[];
+  /** Value counts, by value ascending, when there are at most {@link FEW_DISTINCT_VALUES} distinct values. */
+  values?: Array<{ value: number; count: number }>;
 }
 
 /** A category and how often it occurs. */
@@ -113,7 +133,17 @@ export function profileNumeric(name: string, values: Float64Array): NumericProfi
     counts[bin] = (counts[bin] as number) + 1;
   }
   const q = (p: number): number => quantileSorted(sorted, p);
-  return {
+  const few: Array<{ value: number; count: number }> = [];
+  let distinct = 0;
+  for (let i = 0; i < n; i++) {
+    const v = sorted[i] as number;
+    if (i === 0 || v !== sorted[i - 1]) {
+      distinct++;
+      if (distinct <= FEW_DISTINCT_VALUES) few.push({ value: v, count: 0 });
+    }
+    if (distinct <= FEW_DISTINCT_VALUES) (few[few.length - 1] as { count: number }).count++;
+  }
+  const profile: NumericProfile = {
     name,
     type: 'numeric',
     count: n,
@@ -127,7 +157,27 @@ export function profileNumeric(name: string, values: Float64Array): NumericProfi
         ? { p01: q(0.01), p05: q(0.05), p25: q(0.25), p50: q(0.5), p75: q(0.75), p95: q(0.95), p99: q(0.99) }
         : null,
     histogram: { edges, counts },
+    distinct,
+    sample: referenceSample(sorted),
   };
+  if (n > 0) {
+    const lo = sorted[0] as number;
+    const hi = sorted[n - 1] as number;
+    const { grid } = binNumeric(sorted, numericBinPlan(lo, hi, GRID_CELLS, []));
+    profile.grid = { lo, hi, counts: Array.from(grid.cells), over: grid.over };
+  }
+  if (distinct <= FEW_DISTINCT_VALUES) profile.values = few;
+  return profile;
+}
+
+/** All of `sorted` when short, else {@link REFERENCE_SAMPLE_SIZE} evenly spaced order statistics. */
+function referenceSample(sorted: Float64Array): number[] {
+  const n = sorted.length;
+  if (n <= REFERENCE_SAMPLE_SIZE) return Array.from(sorted);
+  const out = new Array<number>(REFERENCE_SAMPLE_SIZE);
+  for (let i = 0; i < REFERENCE_SAMPLE_SIZE; i++)
+    out[i] = sorted[Math.floor(((i + 0.5) * n) / REFERENCE_SAMPLE_SIZE)] as number;
+  return out;
 }
 
 function countValues(values: ReadonlyArray<string | null>): { counts: Map<string, number>; missing: number } {

@@ -2,11 +2,18 @@ import type { FeatureTable } from './table.js';
 import type { DataIssue, Severity } from './errors.js';
 import type { DatasetProfile } from './profile.js';
 import { computeDrift } from '../stats/drift.js';
+import { isTest, type ColumnDriftSetting, type DriftMethodSetting } from '../stats/drift-methods.js';
+
+/** PSI threshold of the skew check when the spec sets none. */
+export const DEFAULT_SKEW_PSI_THRESHOLD = 0.25;
 
 /** Options of {@link skewIssues}: the spec's `validation.skew` section. */
 export interface SkewOptions {
-  /** PSI above which a feature's values are skewed against the reference. */
-  threshold: number;
+  /** Method per column (PSI unless set). */
+  method?: DriftMethodSetting | undefined;
+  /** Threshold of an explicit method: 0.25 for PSI, the method's default otherwise. */
+  threshold?: number | undefined;
+  columns?: Readonly<Record<string, ColumnDriftSetting>> | undefined;
   severity: Severity;
   /** Version the reference profile belongs to, named in messages. */
   referenceVersion: number;
@@ -18,7 +25,9 @@ export interface SkewOptions {
  * `validateDataset` like read issues, so they are counted and summarised with the other anomalies.
  */
 export function skewIssues(profile: DatasetProfile, table: FeatureTable, options: SkewOptions): DataIssue[] {
-  const report = computeDrift(profile, table, { threshold: options.threshold, driftShare: 1 });
+  const method = options.method ?? 'psi';
+  const threshold = options.threshold ?? (method === 'psi' ? DEFAULT_SKEW_PSI_THRESHOLD : undefined);
+  const report = computeDrift(profile, table, { method, threshold, columns: options.columns, driftShare: 1 });
   return report.features
     .filter((f) => f.drifted)
     .map((f) => ({
@@ -29,7 +38,9 @@ export function skewIssues(profile: DatasetProfile, table: FeatureTable, options
       examples: [],
       message:
         `column "${f.name}" is skewed against the training data of champion v${options.referenceVersion}: ` +
-        `PSI ${f.score.toFixed(3)} > ${options.threshold}` +
+        (isTest(f.method)
+          ? `${f.method} p-value ${f.score.toExponential(2)} < ${f.threshold}`
+          : `${f.method === 'psi' ? 'PSI' : f.method} ${f.score.toFixed(3)} ${f.method === 'psi' ? '>' : '>='} ${f.threshold}`) +
         (Math.abs(f.curMissingRate - f.refMissingRate) > 0.05
           ? ` (missing ${(f.refMissingRate * 100).toFixed(1)}% -> ${(f.curMissingRate * 100).toFixed(1)}%)`
           : ''),

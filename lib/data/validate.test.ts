@@ -209,3 +209,24 @@ const spec2: Pick<PipelineSpec, 'features' | 'label'> = {
   ],
   label: { name: 'churned', task: 'binary', positive: '1' },
 };
+
+describe('validateDataset severity overrides', () => {
+  it('applies per-check severities from the spec; fixed checks keep theirs', () => {
+    const t = table((c) => {
+      c.age[3] = 500; // one out-of-range value: a warning by default
+      c.city[4] = 'oslo'; // one unknown category: a warning by default
+    });
+    const base = validateDataset(t, spec);
+    expect(byCode(base, 'out_of_range')?.severity).toBe('warning');
+    expect(base.passed).toBe(true);
+    const strict = validateDataset(t, spec, { severity: { out_of_range: 'error', unknown_category: 'off' } });
+    expect(byCode(strict, 'out_of_range')?.severity).toBe('error');
+    expect(byCode(strict, 'unknown_category')).toBeUndefined();
+    expect(strict.passed).toBe(false);
+    expect(strict.summary).toMatch(/^100 rows, 1 error, 0 warnings: age out of range/);
+    const noLabel = table(() => undefined);
+    noLabel.label = null;
+    const forced = validateDataset(noLabel, spec, { severity: { missing_label_column: 'off' } });
+    expect(byCode(forced, 'missing_label_column')?.severity).toBe('error');
+  });
+});

@@ -1,4 +1,5 @@
 import type { PipelineSpec } from '../spec/pipeline-spec.js';
+import { FIXED_ERROR_CHECKS } from '../spec/validation-spec.js';
 import type { DataIssue, IssueExample, Severity } from './errors.js';
 import type { FeatureTable } from './table.js';
 import {
@@ -57,6 +58,11 @@ export interface ValidateOptions {
   sourceRows?: Uint32Array | null;
   /** Fewer rows is an error (default 50). */
   minRows?: number;
+  /**
+   * Severity per check code (the spec's `validation.severity`): replaces the built-in severity of those findings;
+   * `off` drops them. Codes in `FIXED_ERROR_CHECKS` are not configurable and are ignored here.
+   */
+  severity?: Readonly<Partial<Record<string, Severity | 'off'>>>;
 }
 
 const READ_TYPE_CODES = new Set(['invalid_number', 'non_finite_number', 'invalid_value_type']);
@@ -153,7 +159,11 @@ export function validateDataset(
     }
   }
 
-  const ordered = [...found.filter((a) => a.severity === 'error'), ...found.filter((a) => a.severity === 'warning')];
+  const overridden = applySeverity(found, options.severity ?? {});
+  const ordered = [
+    ...overridden.filter((a) => a.severity === 'error'),
+    ...overridden.filter((a) => a.severity === 'warning'),
+  ];
   const errors = ordered.filter((a) => a.severity === 'error').length;
   const warnings = ordered.length - errors;
   const head = `${rows} rows, ${plural(errors, 'error')}, ${plural(warnings, 'warning')}`;
@@ -162,6 +172,18 @@ export function validateDataset(
   const summary = briefs.length > 0 ? `${head}: ${briefs.join('; ')}${more}` : head;
   const anomalies = ordered.map(({ brief: _brief, ...a }): Anomaly => a);
   return { rows, errors, warnings, anomalies, columns, passed: errors === 0, summary };
+}
+
+/** Findings with the configured severities applied (`off` removes them); fixed checks keep theirs. */
+function applySeverity(found: Finding[], severity: Readonly<Partial<Record<string, Severity | 'off'>>>): Finding[] {
+  const fixed: ReadonlySet<string> = new Set(FIXED_ERROR_CHECKS);
+  const out: Finding[] = [];
+  for (const f of found) {
+    const configured = fixed.has(f.code) ? undefined : severity[f.code];
+    if (configured === 'off') continue;
+    out.push(configured === undefined ? f : { ...f, severity: configured });
+  }
+  return out;
 }
 
 /** The most severe problems as human lines (for `ValidateDataResult.topProblems`). */

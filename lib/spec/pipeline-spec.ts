@@ -3,7 +3,9 @@ import { durationSchema } from './duration.js';
 import { evaluationSchema, type metricNameSchema } from './evaluation-spec.js';
 
 export { metricNameSchema } from './evaluation-spec.js';
+import { monitoringSchema } from './monitoring-spec.js';
 import { trainerSchema, trainerTaskProblem } from './trainer-spec.js';
+import { validationSchema } from './validation-spec.js';
 
 /** Name rule shared by models and features: safe in workflow IDs, file paths and SQL identifiers we build. */
 const identifier = z
@@ -57,20 +59,6 @@ const deploymentSchema = z.strictObject({
   readyTimeout: durationSchema.default('60s'),
 });
 
-const monitoringSchema = z.strictObject({
-  window: durationSchema.default('5m'),
-  /** PSI above which a feature counts as drifted. */
-  driftThreshold: z.number().positive().default(0.2),
-  /** Fraction of features that must drift for dataset drift. */
-  driftShare: z.number().gt(0).max(1).default(0.5),
-  /** Performance floor on labelled traffic (primary metric). */
-  performanceFloor: z.number().optional(),
-  /** Fewest predictions in a window before drift is judged. */
-  minSamples: z.number().int().min(1).default(200),
-  /** Consecutive breached windows before the controller is signalled. */
-  consecutiveBreaches: z.number().int().min(1).default(1),
-});
-
 const retrainingSchema = z.strictObject({
   /**
    * After a run ends, automatic triggers (drift, performance, schedule) wait this long before the next run, so a
@@ -83,19 +71,6 @@ const scheduleSchema = z.union([
   z.strictObject({ cron: z.string().min(9, 'expected a cron expression such as "0 3 * * *"') }),
   z.strictObject({ every: durationSchema }),
 ]);
-
-const validationSchema = z.strictObject({
-  /** Fewer rows fails the gate. */
-  minRows: z.number().int().min(1).default(50),
-  /** Value skew of the new dataset against the current champion's training profile (PSI per feature). */
-  skew: z
-    .strictObject({
-      threshold: z.number().positive().default(0.25),
-      /** `warning` reports it and continues; `error` stops the pipeline; `off` skips the check. */
-      severity: z.enum(['off', 'warning', 'error']).default('warning'),
-    })
-    .default({ threshold: 0.25, severity: 'warning' }),
-});
 
 const splitSchema = z.strictObject({
   holdoutFraction: z.number().gt(0).lt(1).default(0.2),
@@ -115,18 +90,12 @@ export const pipelineSpecSchema = z
       /** For binary tasks: the label value that counts as positive (default "1"). */
       positive: z.string().default('1'),
     }),
-    validation: validationSchema.default({ minRows: 50, skew: { threshold: 0.25, severity: 'warning' } }),
+    validation: validationSchema.prefault({}),
     split: splitSchema.default({ holdoutFraction: 0.2, seed: 42 }),
     trainer: trainerSchema,
     evaluation: evaluationSchema,
     deployment: deploymentSchema.default({ strategy: 'replace', readyTimeout: '60s' }),
-    monitoring: monitoringSchema.default({
-      window: '5m',
-      driftThreshold: 0.2,
-      driftShare: 0.5,
-      minSamples: 200,
-      consecutiveBreaches: 1,
-    }),
+    monitoring: monitoringSchema.prefault({}),
     retraining: retrainingSchema.default({ cooldown: '10m' }),
     schedule: scheduleSchema.optional(),
   })
@@ -150,6 +119,26 @@ export const pipelineSpecSchema = z
         });
       }
     });
+    const types = new Map(spec.features.map((f) => [f.name, f.type]));
+    const columnSections = [
+      ['monitoring', 'driftColumns', spec.monitoring.driftColumns],
+      ['validation', 'skew', 'columns', spec.validation.skew.columns],
+    ] as const;
+    for (const section of columnSections) {
+      const columns = section[section.length - 1] as Record<string, { method?: string | undefined }>;
+      const path = section.slice(0, -1) as string[];
+      for (const [name, setting] of Object.entries(columns)) {
+        const type = types.get(name);
+        if (type === undefined)
+          ctx.addIssue({ code: 'custom', path: [...path, name], message: `"${name}" is not a feature of this spec` });
+        else if (type === 'categorical' && (setting.method === 'ks' || setting.method === 'wasserstein'))
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, name, 'method'],
+            message: `"${setting.method}" needs a numeric feature, but "${name}" is categorical`,
+          });
+      }
+    }
     const trainerProblem = trainerTaskProblem(spec.trainer, spec.label.task);
     if (trainerProblem !== null) {
       ctx.addIssue({ code: 'custom', path: ['trainer', 'algorithm'], message: trainerProblem });

@@ -107,9 +107,9 @@ describe('statistics vs scipy/numpy fixtures', () => {
   });
 });
 
-describe('computeDrift on churn traffic', async () => {
+describe('computeDrift on churn traffic (PSI)', async () => {
   const spec = await loadSpecFile(new URL('../../examples/churn/pipeline.yaml', import.meta.url).pathname);
-  const options = { threshold: spec.monitoring.driftThreshold, driftShare: spec.monitoring.driftShare };
+  const options = { method: 'psi' as const, threshold: 0.2, driftShare: spec.monitoring.driftShare };
   const reference = generateTraffic({ rows: 20_000, seed: 1 });
   const profile = profileTable(recordsToTable(reference.records, spec.features), spec.features);
 
@@ -119,7 +119,8 @@ describe('computeDrift on churn traffic', async () => {
     expect(report.features.map((f) => f.name)).toEqual(spec.features.map((f) => f.name));
     for (const f of report.features) expect(f.score, f.name).toBeLessThan(0.1);
     expect(report).toMatchObject({ rows: 2000, driftedCount: 0, share: 0, datasetDrift: false });
-    expect(report.summary).toBe('no drift: 0/7 features over 2000 rows, PSI > 0.2');
+    expect(report.summary).toBe('no drift: 0/7 features over 2000 rows');
+    expect(report.features.every((f) => f.method === 'psi' && f.score === f.psi && f.threshold === 0.2)).toBe(true);
     const usage = report.features.find((f) => f.name === 'data_usage_gb');
     expect(usage?.refMissingRate).toBeCloseTo(0.08, 1);
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
@@ -133,7 +134,7 @@ describe('computeDrift on churn traffic', async () => {
     expect(score('region')).toBeLessThan(0.1);
     expect(report.datasetDrift).toBe(true);
     expect(report.share).toBeGreaterThanOrEqual(spec.monitoring.driftShare);
-    expect(report.summary).toMatch(/^drift: \d\/7 features \(\w+ \d\.\d\d/);
+    expect(report.summary).toMatch(/^drift: \d\/7 features \(\w+ psi \d\.\d\d/);
   });
 
   it('treats a feature that goes missing as drifted, and an empty window as no drift', () => {

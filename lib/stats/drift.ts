@@ -1,12 +1,23 @@
 import {
-  binOnEdges,
   numericReferenceCounts,
   type CategoricalProfile,
   type DatasetProfile,
   type NumericProfile,
 } from '../data/profile.js';
 import type { FeatureTable } from '../data/table.js';
-import { psi } from './distances.js';
+import {
+  isDrift,
+  isTest,
+  resolveDrift,
+  type ColumnDriftSetting,
+  type DriftMethod,
+  type DriftMethodSetting,
+} from './drift-methods.js';
+import { chiSquareHomogeneity, jensenShannonDistance, psi } from './distances.js';
+import { ksTwoSample } from './ks-test.js';
+import { binNumeric, numericBinPlan, type NumericBinPlan } from './numeric-binning.js';
+import { sortedFinite } from './summary.js';
+import { wassersteinOnGrid } from './wasserstein.js';
 
 export {
   PSI_EPSILON,
@@ -20,21 +31,33 @@ export {
 export { chiSquareSf, chiSquareCdf, regularizedGammaP, regularizedGammaQ, lnGamma } from './gamma.js';
 
 /**
- * Dataset drift of current data (a window of serving traffic) against a reference {@link DatasetProfile}.
+ * Dataset drift of current data (a window of serving traffic, or a new training set) against a reference
+ * {@link DatasetProfile}, column by column with the method `resolveDrift` picks (Evidently's defaults under
+ * `auto`; see drift-methods.ts), then dataset drift when at least `driftShare` of the columns drift.
  *
- * Method: PSI per feature. Numeric features are binned on the reference histogram edges; categorical features
- * on the reference's top categories plus `__other__` (OTHER_CATEGORY) (which also takes categories never seen in the
- * reference). Both use an extra bin for missing values, so a feature that suddenly goes missing drifts too.
+ * PSI is computed for every column as well (reported as `psi`): numeric columns binned on the reference histogram
+ * edges, categorical ones on the reference's top categories plus `__other__`, both with a bin for missing values.
+ * The other methods ignore missing values (as Evidently does); missing rates are reported on both sides.
  */
 
 /** Drift of one feature. JSON-shaped. */
 export interface FeatureDrift {
   name: string;
   type: 'numeric' | 'categorical';
-  method: 'psi';
+  method: DriftMethod;
+  /** The method's score: a p-value for `ks` and `chisquare`, a distance otherwise. */
   score: number;
-  /** `score > threshold`. */
+  threshold: number;
   drifted: boolean;
+  /** PSI against the reference histogram (whatever the method). */
+  psi: number;
+  /** The test statistic (KS D, chi-square), for the tests. */
+  statistic?: number;
+  /**
+   * The missing rate rose by more than {@link MISSING_RATE_JUMP}: drift whatever the method says (the methods
+   * other than PSI look only at the values that are there).
+   */
+  missingJump?: true;
   refMissingRate: number;
   curMissingRate: number;
 }
@@ -49,87 +72,200 @@ export interface DriftReport {
   share: number;
   /** `share >= driftShare`. */
   datasetDrift: boolean;
-  threshold: number;
+  /** The global method setting (`auto` or one method). */
+  method: DriftMethodSetting;
   driftShare: number;
-  /** One human line, e.g. "drift: 3/7 features (plan 0.61, tenure_months 0.44)". */
+  /** One human line, e.g. "drift: 3/7 features (plan js 0.31, tenure_months wasserstein 0.44)". */
   summary: string;
 }
 
-/** Options of {@link computeDrift}: the spec's `monitoring.driftThreshold` and `monitoring.driftShare`. */
+/** Options of {@link computeDrift}: the spec's drift settings. */
 export interface DriftOptions {
-  threshold: number;
+  /** Method for every column (default `auto`). */
+  method?: DriftMethodSetting | undefined;
+  /** Threshold of an explicit `method` (each method's default otherwise). */
+  threshold?: number | undefined;
   driftShare: number;
+  /** Per-column overrides by feature name. */
+  columns?: Readonly<Record<string, ColumnDriftSetting>> | undefined;
 }
 
 const rate = (part: number, whole: number): number => (whole > 0 ? part / whole : 0);
 
-function numericDrift(
-  profile: NumericProfile,
-  values: Float64Array | undefined,
-  rows: number,
-): { score: number; curMissing: number } {
-  const current = binOnEdges(values ?? new Float64Array(rows).fill(NaN), profile.histogram.edges);
-  return { score: psi(numericReferenceCounts(profile), current), curMissing: current[current.length - 1] as number };
+/** Rise of a column's missing rate (absolute) over the reference's that counts as drift by itself. */
+export const MISSING_RATE_JUMP = 0.2;
+
+/** Binning plans are pure functions of the profile: built once per profile object, reused for every window. */
+const plans = new WeakMap<NumericProfile, NumericBinPlan>();
+
+function planOf(profile: NumericProfile): NumericBinPlan {
+  let plan = plans.get(profile);
+  if (plan === undefined) {
+    const grid = profile.grid;
+    plan = grid
+      ? numericBinPlan(grid.lo, grid.hi, grid.counts.length, profile.histogram.edges)
+      : numericBinPlan(NaN, NaN, 0, profile.histogram.edges);
+    plans.set(profile, plan);
+  }
+  return plan;
+}
+
+interface Scored {
+  score: number;
+  psi: number;
+  statistic?: number;
+  curMissing: number;
+}
+
+/** Counts of the reference's few values (ascending) plus one bin for any other value. */
+function countFewValues(values: Float64Array, known: ReadonlyArray<{ value: number }>): Float64Array {
+  const counts = new Float64Array(known.length + 1);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (v !== v) continue;
+    let k = 0;
+    while (k < known.length && (known[k] as { value: number }).value !== v) k++;
+    counts[k] = (counts[k] as number) + 1;
+  }
+  return counts;
+}
+
+function numericDrift(profile: NumericProfile, values: Float64Array, method: DriftMethod): Scored {
+  const counts = binNumeric(values, planOf(profile));
+  const current = [...counts.bins, counts.missing];
+  const scored: Scored = { score: NaN, psi: psi(numericReferenceCounts(profile), current), curMissing: counts.missing };
+  if (method === 'psi') scored.score = scored.psi;
+  else if (method === 'wasserstein' && profile.grid) {
+    const g = profile.grid;
+    const reference = {
+      lo: g.lo,
+      hi: g.hi,
+      cells: g.counts,
+      under: 0,
+      underSum: 0,
+      over: g.over,
+      overSum: g.over * g.hi,
+    };
+    scored.score = wassersteinOnGrid(reference, counts.grid) / Math.max(profile.std ?? 0, 0.001);
+  } else if (method === 'ks' && profile.sample) {
+    const ks = ksTwoSample(profile.sample, sortedFinite(values));
+    scored.score = ks.pValue;
+    scored.statistic = ks.statistic;
+  } else if (profile.values) {
+    const reference = [...profile.values.map((v) => v.count), 0];
+    const cur = countFewValues(values, profile.values);
+    if (method === 'chisquare') {
+      const chi = chiSquareHomogeneity(reference, cur);
+      scored.score = chi.pValue;
+      scored.statistic = chi.statistic;
+    } else scored.score = jensenShannonDistance(reference, cur);
+  }
+  return scored;
 }
 
 function categoricalDrift(
   profile: CategoricalProfile,
-  values: ReadonlyArray<string | null> | undefined,
-  rows: number,
-): { score: number; curMissing: number } {
+  values: ReadonlyArray<string | null>,
+  method: DriftMethod,
+): Scored {
   const index = new Map<string, number>();
   profile.top.forEach((c, i) => index.set(c.value, i));
   const otherBin = profile.top.length;
   const missingBin = otherBin + 1;
   const reference = [...profile.top.map((c) => c.count), profile.other, profile.missing];
   const current = new Float64Array(missingBin + 1);
-  if (values === undefined) current[missingBin] = rows;
-  else {
-    for (const v of values) {
-      const k = v === null || v === '' ? missingBin : (index.get(v) ?? otherBin);
-      current[k] = (current[k] as number) + 1;
-    }
+  for (const v of values) {
+    const k = v === null || v === '' ? missingBin : (index.get(v) ?? otherBin);
+    current[k] = (current[k] as number) + 1;
   }
-  return { score: psi(reference, current), curMissing: current[missingBin] as number };
+  const scored: Scored = { score: NaN, psi: psi(reference, current), curMissing: current[missingBin] as number };
+  const ref = reference.slice(0, missingBin);
+  const cur = current.subarray(0, missingBin);
+  if (method === 'psi') scored.score = scored.psi;
+  else if (method === 'chisquare') {
+    const chi = chiSquareHomogeneity(ref, cur);
+    scored.score = chi.pValue;
+    scored.statistic = chi.statistic;
+  } else scored.score = jensenShannonDistance(ref, cur);
+  return scored;
+}
+
+function describe(f: FeatureDrift): string {
+  if (f.missingJump === true && !isDrift(f.method, f.score, f.threshold))
+    return `${f.name} missing ${Math.round(f.refMissingRate * 100)}%->${Math.round(f.curMissingRate * 100)}%`;
+  return isTest(f.method)
+    ? `${f.name} ${f.method} p=${f.score < 0.001 ? f.score.toExponential(1) : f.score.toFixed(3)}`
+    : `${f.name} ${f.method} ${f.score.toFixed(2)}`;
+}
+
+/** How far past its threshold a drifted feature is, for ordering the summary (tests and distances alike). */
+function severity(f: FeatureDrift): number {
+  if (f.missingJump === true) return Infinity;
+  if (isTest(f.method)) return f.score > 0 ? Math.log(f.threshold / f.score) : Infinity;
+  return f.threshold > 0 ? f.score / f.threshold : f.score;
 }
 
 /**
- * Scores every profiled feature of `current` with PSI against `profile`. A feature absent from `current`
- * counts as all missing. With zero current rows every score is 0 (the caller enforces `minSamples`).
+ * Scores every profiled feature of `current` against `profile`. A feature absent from `current` counts as all
+ * missing. With zero current rows (or no values left for a method) a feature does not drift (the caller enforces
+ * `minSamples`).
  */
 export function computeDrift(profile: DatasetProfile, current: FeatureTable, options: DriftOptions): DriftReport {
   const rows = current.rowCount;
+  const global = { method: options.method ?? 'auto', threshold: options.threshold };
   const features = profile.features.map((fp): FeatureDrift => {
-    const { score, curMissing } =
+    const { method, threshold } = resolveDrift(fp, global, options.columns?.[fp.name]);
+    const scored =
       fp.type === 'numeric'
-        ? numericDrift(fp, current.numeric[fp.name], rows)
-        : categoricalDrift(fp, current.categorical[fp.name], rows);
+        ? numericDrift(fp, current.numeric[fp.name] ?? new Float64Array(rows).fill(NaN), method)
+        : categoricalDrift(fp, current.categorical[fp.name] ?? new Array<string | null>(rows).fill(null), method);
+    const refMissingRate = rate(fp.missing, fp.count + fp.missing);
+    const curMissingRate = rate(scored.curMissing, rows);
+    const missingJump = rows > 0 && curMissingRate - refMissingRate > MISSING_RATE_JUMP;
+    // No values left to compare (all missing): no evidence from the method itself.
+    const score = Number.isFinite(scored.score) ? scored.score : isTest(method) ? 1 : 0;
     return {
       name: fp.name,
       type: fp.type,
-      method: 'psi',
+      method,
       score,
-      drifted: rows > 0 && score > options.threshold,
-      refMissingRate: rate(fp.missing, fp.count + fp.missing),
-      curMissingRate: rate(curMissing, rows),
+      threshold,
+      drifted: rows > 0 && (missingJump || isDrift(method, score, threshold)),
+      psi: scored.psi,
+      ...(scored.statistic !== undefined && Number.isFinite(scored.statistic) ? { statistic: scored.statistic } : {}),
+      ...(missingJump ? { missingJump: true as const } : {}),
+      refMissingRate,
+      curMissingRate,
     };
   });
   const drifted = features.filter((f) => f.drifted);
   const share = rate(drifted.length, features.length);
   const datasetDrift = rows > 0 && features.length > 0 && share >= options.driftShare;
-  const worst = [...drifted].sort((a, b) => b.score - a.score).slice(0, 5);
+  const worst = [...drifted].sort((a, b) => severity(b) - severity(a)).slice(0, 5);
   const summary =
     `${datasetDrift ? 'drift' : 'no drift'}: ${drifted.length}/${features.length} features` +
-    (worst.length > 0 ? ` (${worst.map((f) => `${f.name} ${f.score.toFixed(2)}`).join(', ')})` : '') +
-    ` over ${rows} rows, PSI > ${options.threshold}`;
+    (worst.length > 0 ? ` (${worst.map(describe).join(', ')})` : '') +
+    ` over ${rows} rows`;
   return {
     rows,
     features,
     driftedCount: drifted.length,
     share,
     datasetDrift,
-    threshold: options.threshold,
+    method: global.method,
     driftShare: options.driftShare,
     summary,
   };
 }
+
+export { ksTwoSample, kolmogorovSf, smirnovSf, KS_EXACT_MAX_N, type KsResult } from './ks-test.js';
+export { wassersteinDistance, wassersteinOnGrid, type GridCounts } from './wasserstein.js';
+export {
+  DRIFT_METHODS,
+  DEFAULT_DRIFT_THRESHOLDS,
+  autoMethod,
+  resolveDrift,
+  type DriftMethod,
+  type DriftMethodSetting,
+  type ColumnDriftSetting,
+} from './drift-methods.js';

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { driftColumnsSchema, driftMethodSchema } from './drift-spec.js';
+import { durationSchema } from './duration.js';
+
+/**
+ * The spec's `monitoring` section. Drift: `driftMethod` (default `auto`: Evidently's choice per column) with
+ * `driftThreshold` for an explicit method, `driftColumns` overrides per feature, and `driftShare` of drifting
+ * columns for dataset drift. A spec that sets `driftThreshold` without `driftMethod` means PSI (the only method
+ * before `driftMethod` existed).
+ */
+export const monitoringSchema = z
+  .strictObject({
+    window: durationSchema.default('5m'),
+    driftMethod: driftMethodSchema.optional(),
+    /** Threshold of `driftMethod` when it is not `auto` (a p-value for ks/chisquare, a distance otherwise). */
+    driftThreshold: z.number().positive().optional(),
+    /** Per-feature method and/or threshold. */
+    driftColumns: driftColumnsSchema.default({}),
+    /** Fraction of features that must drift for dataset drift. */
+    driftShare: z.number().gt(0).max(1).default(0.5),
+    /** Performance floor on labelled traffic (primary metric). */
+    performanceFloor: z.number().optional(),
+    /** Fewest predictions in a window before drift is judged. */
+    minSamples: z.number().int().min(1).default(200),
+    /** Consecutive breached windows before the controller is signalled. */
+    consecutiveBreaches: z.number().int().min(1).default(1),
+  })
+  .transform(({ driftMethod, ...m }) => ({
+    ...m,
+    driftMethod: driftMethod ?? (m.driftThreshold !== undefined ? ('psi' as const) : ('auto' as const)),
+  }))
+  .superRefine((m, ctx) => {
+    if (m.driftMethod === 'auto' && m.driftThreshold !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['driftThreshold'],
+        message: 'driftThreshold needs an explicit driftMethod (under "auto" each method uses its own default)',
+      });
+  });

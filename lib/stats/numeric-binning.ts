@@ -1,0 +1,87 @@
+import { binIndex } from './summary.js';
+import type { GridCounts } from './wasserstein.js';
+
+/**
+ * One pass over a numeric column that produces everything drift needs from it: counts on a fine uniform grid
+ * (for the Wasserstein distance), counts on the coarse histogram edges (for PSI), and the missing count.
+ * The grid cell of a value is one subtraction, one multiplication and one truncation; the coarse bin comes from
+ * a per-cell lookup table, with a comparison against the edges only for values in the few cells an edge falls in
+ * (or next to). Reference profiles are built with the same function, so both sides bin identically.
+ */
+
+/** Cells of the fine grid of a numeric reference profile. */
+export const GRID_CELLS = 1024;
+
+/** Precomputed lookup for {@link binNumeric}. Build once per reference profile with {@link numericBinPlan}. */
+export interface NumericBinPlan {
+  lo: number;
+  hi: number;
+  cells: number;
+  /** cells / (hi − lo); NaN when the grid is empty. */
+  scale: number;
+  /** Inner histogram cut points, ascending. */
+  edges: Float64Array;
+  /** Coarse bin of every value in the cell, or -1 when an edge is in or next to the cell (compare per value). */
+  cellBin: Int32Array;
+}
+
+/** What {@link binNumeric} counted. */
+export interface NumericBinCounts {
+  grid: GridCounts & { cells: Float64Array };
+  /** Counts per coarse bin (`edges.length + 1`), missing values excluded. */
+  bins: Float64Array;
+  missing: number;
+}
+
+/**
+ * Plan for a grid of `cells` cells over [lo, hi) and the coarse `edges`. `hi <= lo` (a constant reference) or
+ * non-finite bounds give an empty grid: every value is then below `lo` or at/above `hi`.
+ */
+export function numericBinPlan(lo: number, hi: number, cells: number, edges: readonly number[]): NumericBinPlan {
+  const usable = Number.isFinite(lo) && Number.isFinite(hi) && hi > lo && cells > 0;
+  const n = usable ? cells : 0;
+  const scale = usable ? n / (hi - lo) : NaN;
+  const cellBin = new Int32Array(n);
+  const edgeArray = Float64Array.from(edges);
+  for (let c = 0; c < n; c++) cellBin[c] = binIndex(edgeArray, lo + (c + 0.5) / scale);
+  for (const e of edgeArray) {
+    const c = Math.floor((e - lo) * scale);
+    for (let k = c - 1; k <= c + 1; k++) if (k >= 0 && k < n) cellBin[k] = -1;
+  }
+  return { lo, hi, cells: n, scale, edges: edgeArray, cellBin };
+}
+
+/** Counts `values` (NaN = missing) on a plan. See the module comment. */
+export function binNumeric(values: Float64Array, plan: NumericBinPlan): NumericBinCounts {
+  const { lo, hi, cells, scale, edges, cellBin } = plan;
+  const fine = new Float64Array(cells);
+  const bins = new Float64Array(edges.length + 1);
+  let missing = 0;
+  let under = 0;
+  let underSum = 0;
+  let over = 0;
+  let overSum = 0;
+  const n = values.length;
+  for (let i = 0; i < n; i++) {
+    const v = values[i] as number;
+    const t = (v - lo) * scale;
+    if (t >= 0 && t < cells) {
+      const c = t | 0;
+      fine[c] = (fine[c] as number) + 1;
+      const b = cellBin[c] as number;
+      const k = b >= 0 ? b : binIndex(edges, v);
+      bins[k] = (bins[k] as number) + 1;
+    } else if (v === v) {
+      if (v < lo) {
+        under++;
+        underSum += v;
+      } else {
+        over++;
+        overSum += v;
+      }
+      const k = binIndex(edges, v);
+      bins[k] = (bins[k] as number) + 1;
+    } else missing++;
+  }
+  return { grid: { lo, hi, cells: fine, under, underSum, over, overSum }, bins, missing };
+}
