@@ -15,6 +15,8 @@ const PERMANENT = new Set([
   'TrainingError',
   'TrainingDataError',
   'TrainingDivergedError',
+  'TrainerCommandError',
+  'TrainerModelError',
   'FeatureMismatchError',
   'PredictionInputError',
 ]);

@@ -5,6 +5,7 @@ import { createEvaluateModel } from './evaluate-model.js';
 import { createMonitorModel } from './monitor-model.js';
 import { createRecordMetadata } from './record-metadata.js';
 import { createRegisterModel } from './register-model.js';
+import { createReproduceActivities } from './reproduce-model.js';
 import { createTrainModel } from './train-model.js';
 import { createValidateData } from './validate-data.js';
 
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     monitorWindow: createMonitorModel(deps),
     ...createRecordMetadata(deps),
     ...createControl(deps),
+    ...createReproduceActivities(deps),
   };
 }
 

@@ -24,6 +24,8 @@ function quantile(sorted: readonly number[], q: number): number {
  * One monitoring window of a deployed model: feature drift of the traffic the deployed version served, against the
  * training profile stored with that version; performance on the predictions that received ground-truth feedback;
  * latency. Stores the report (artifact and registry) and returns it; the workflow decides whether to signal.
+ * Performance is judged for binary models only: for multiclass and regression models the report says that
+ * performance monitoring is not supported yet (drift and latency are monitored as for binary ones).
  */
 export function createMonitorModel(deps: ActivityDeps) {
   return async function monitorWindow(input: MonitorWindowInput): Promise<MonitorWindowReport> {
@@ -88,8 +90,16 @@ export function createMonitorModel(deps: ActivityDeps) {
       }
 
       let performance: MonitorWindowReport['performance'] = null;
-      const label = deployed.label as { positive?: string } | null;
-      if (labelledRows.length >= MIN_LABELLED && label?.positive !== undefined) {
+      const label = deployed.label as { task?: string; positive?: string } | null;
+      // Versions registered before tasks existed carry no task: they are binary.
+      const task = label?.task ?? 'binary';
+      if (task !== 'binary') {
+        // Labelled traffic of multiclass and regression models is stored (feedback) but not judged yet.
+        parts.push(
+          `performance monitoring for ${task} not supported yet` +
+            (labelledRows.length > 0 ? ` (${labelledRows.length} labelled predictions not judged)` : ''),
+        );
+      } else if (labelledRows.length >= MIN_LABELLED && label?.positive !== undefined) {
         const metrics = binaryMetricsForLabels(
           labelledRows.map((p) => p.score ?? 0),
           labelledRows.map((p) => String(p.label)),

@@ -1,3 +1,4 @@
+import { lineageHyperparameters } from '../lib/spec/trainer-spec.js';
 import type { RegisterModelInput, RegisterModelResult } from '../contracts/payloads.js';
 import { specHash } from '../lib/spec/spec-hash.js';
 import type { ActivityDeps } from './deps.js';
@@ -26,7 +27,11 @@ export function createRegisterModel(deps: ActivityDeps) {
           specHash: specHash(spec),
           codeVersion: deps.codeVersion,
           trainer: spec.trainer.algorithm,
-          hyperparameters: { ...spec.trainer.hyperparameters, seed: spec.split.seed, device: train.device },
+          hyperparameters: {
+            ...lineageHyperparameters(spec.trainer.hyperparameters),
+            seed: spec.split.seed,
+            device: train.device,
+          },
           parentVersion: evaluation.champion?.version ?? null,
         },
         spec,

@@ -1,12 +1,10 @@
 import { Context } from '@temporalio/activity';
 import type { TrainModelInput, TrainModelResult } from '../contracts/payloads.js';
 import { readDataset } from '../lib/data/read-dataset.js';
-import { logisticRegressionTrainer } from '../lib/train/logistic-regression.js';
-import type { Trainer, TrainerCheckpoint } from '../lib/train/trainer.js';
+import type { TrainerCheckpoint } from '../lib/train/trainer.js';
+import { trainerForSpec } from '../lib/train/trainers.js';
 import type { ActivityDeps } from './deps.js';
 import { permanentErrorsAreFinal } from './errors.js';
-
-const TRAINERS: Record<string, Trainer> = { logistic_regression: logisticRegressionTrainer };
 
 /** Heartbeat details of the training activity: progress, and where the last checkpoint is (for the retry). */
 export interface TrainingHeartbeat {
@@ -60,11 +58,7 @@ export function createTrainModel(deps: ActivityDeps) {
       const ctx = Context.current();
       const started = Date.now();
       const { spec, runId } = input;
-      const trainer = TRAINERS[spec.trainer.algorithm];
-      if (!trainer)
-        throw Object.assign(new Error(`unknown trainer algorithm "${spec.trainer.algorithm}"`), {
-          name: 'TrainingError',
-        });
+      const trainer = trainerForSpec(spec.trainer);
       const keys = trainingKeys(spec.model, runId);
 
       const bytes = await deps.artifacts.get(input.trainUri);

@@ -4,7 +4,7 @@ import { DatasetError } from '../lib/data/errors.js';
 import { profileTable, type DatasetProfile } from '../lib/data/profile.js';
 import { skewIssues } from '../lib/data/skew.js';
 import { datasetSha256, readDataset, schemaFingerprint } from '../lib/data/read-dataset.js';
-import { splitTable, tableToCsv } from '../lib/data/split.js';
+import { splitTable, stratifiesByLabel, tableToCsv } from '../lib/data/split.js';
 import { topProblems, validateDataset } from '../lib/data/validate.js';
 import type { ActivityDeps } from './deps.js';
 import { permanentErrorsAreFinal } from './errors.js';
@@ -12,8 +12,9 @@ import { permanentErrorsAreFinal } from './errors.js';
 /**
  * The validation gate: reads the dataset (`file://` or `s3://`), versions it by content hash, checks it against the
  * spec's schema and constraints, stores the report, and (when it passes) stores the seeded train/holdout split and
- * the training profile (the reference for drift). Split and profile are content-addressed by dataset version, seed
- * and fraction, so re-running on the same data reuses them.
+ * the training profile (the reference for drift). The split is stratified by the label for binary and multiclass
+ * tasks, random for regression. Split and profile are content-addressed by dataset version, seed, fraction and
+ * stratification, so re-running on the same data reuses them.
  */
 export function createValidateData(deps: ActivityDeps) {
   return async function validateData(input: ValidateDataInput): Promise<ValidateDataResult> {
@@ -87,11 +88,17 @@ export function createValidateData(deps: ActivityDeps) {
         return { ...base, trainUri: '', holdoutUri: '', profileUri: '', trainRows: 0, holdoutRows: 0 };
 
       ctx.heartbeat('split');
+      // Stratified by class for binary and multiclass labels; a regression label's values are (nearly) all distinct.
+      const stratify = stratifiesByLabel(spec.label.task);
       const { train, holdout } = splitTable(read.table, {
         holdoutFraction: spec.split.holdoutFraction,
         seed: spec.split.seed,
+        stratify,
       });
-      const prefix = `datasets/${sha256}/split-${spec.split.seed}-${spec.split.holdoutFraction}`;
+      // Stratified splits keep their key; unstratified ones (regression) get their own, as the same file may be
+      // split both ways by different specs.
+      const prefix =
+        `datasets/${sha256}/split-${spec.split.seed}-${spec.split.holdoutFraction}` + (stratify ? '' : '-unstratified');
       const trainRef = await deps.artifacts.put(
         `${prefix}/train.csv`,
         tableToCsv(train, spec.features, spec.label.name),

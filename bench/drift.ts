@@ -9,6 +9,7 @@ import { recordsToTable } from '../lib/data/records.js';
 import type { FeatureTable } from '../lib/data/table.js';
 import { loadSpecFile } from '../lib/spec/load-spec.js';
 import type { FeatureSpec } from '../lib/spec/pipeline-spec.js';
+import { npyFloat64, npyStrings } from './npy.js';
 import { computeDrift, ksStatistic, PSI_EPSILON } from '../lib/stats/drift.js';
 import { sortedFinite } from '../lib/stats/summary.js';
 import {
@@ -66,7 +67,7 @@ if (probe.status !== 0) {
 
 const spec = await loadSpecFile(fileURLToPath(new URL('../examples/churn/pipeline.yaml', import.meta.url)));
 const features: readonly FeatureSpec[] = spec.features;
-const monitoring = { threshold: spec.monitoring.driftThreshold, driftShare: spec.monitoring.driftShare };
+const monitoring = { method: 'psi' as const, threshold: 0.2, driftShare: spec.monitoring.driftShare };
 const numericFeatures = features.filter((f) => f.type === 'numeric');
 const categoricalFeatures = features.filter((f) => f.type === 'categorical');
 
@@ -109,43 +110,6 @@ console.log(
 );
 
 // ---- hand the same data to Python as .npy files ------------------------------------------------------------
-
-/** An .npy v1.0 file: magic, header dict padded so the data starts at a multiple of 64 bytes, raw data. */
-function npy(descr: string, length: number, data: Uint8Array): Uint8Array {
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${length},), }`;
-  const unpadded = 10 + header.length + 1;
-  header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
-  const prefix = new Uint8Array(10 + header.length);
-  prefix.set([0x93, ...new TextEncoder().encode('NUMPY'), 1, 0], 0);
-  new DataView(prefix.buffer).setUint16(8, header.length, true);
-  prefix.set(new TextEncoder().encode(header), 10);
-  const out = new Uint8Array(prefix.length + data.length);
-  out.set(prefix, 0);
-  out.set(data, prefix.length);
-  return out;
-}
-
-function npyFloat64(values: Float64Array): Uint8Array {
-  return npy('<f8', values.length, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-}
-
-/** Fixed-width unicode (UTF-32LE) strings, missing as "". */
-function npyStrings(values: ReadonlyArray<string | null>): Uint8Array {
-  let width = 1;
-  for (const v of values) if (v !== null && v.length > width) width = v.length;
-  const codes = new Uint32Array(values.length * width);
-  const cache = new Map<string, number[]>();
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i] ?? '';
-    let cps = cache.get(v);
-    if (cps === undefined) {
-      cps = Array.from(v, (ch) => ch.codePointAt(0)!);
-      cache.set(v, cps);
-    }
-    codes.set(cps, i * width);
-  }
-  return npy(`<U${width}`, values.length, new Uint8Array(codes.buffer));
-}
 
 const dir = await mkdtemp(join(tmpdir(), 'mlops-bench-drift-'));
 const manifestPath = join(dir, 'manifest.json');

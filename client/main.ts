@@ -143,6 +143,18 @@ program
     await lineageCommand(ref);
   });
 
+program
+  .command('reproduce')
+  .description(
+    'retrain a registered version from its recorded lineage (same data, spec, seed) and check the ONNX sha256 matches',
+  )
+  .argument('<ref>', '<model>@<version>')
+  .option('--wait', 'wait for the outcome: exit 0 on match, 1 on mismatch or failure')
+  .action(async (ref: string, opts: { wait?: boolean }) => {
+    const { reproduceCommand } = await import('./commands/reproduce.js');
+    await reproduceCommand(ref, { wait: opts.wait ?? false });
+  });
+
 const schedule = program.command('schedule').description('Temporal Schedules for periodic retraining');
 schedule
   .command('create')

@@ -5,3 +5,4 @@ export * from './monitoring.js';
 export * from './controller.js';
 export * from './messages.js';
 export * from './workflow-ids.js';
+export * from './reproduce.js';

@@ -1,3 +1,4 @@
+import type { PromotionCheck } from '../lib/eval/compare.js';
 import type { PipelineSpec } from '../lib/spec/pipeline-spec.js';
 
 /** Why a pipeline run was started. */
@@ -109,6 +110,12 @@ export interface EvaluateModelResult {
   promote: boolean;
   reasons: string[];
   decisionUri: string;
+  /**
+   * The decision's checks (floor, absolute and relative improvement, and the slice checks that failed), each with
+   * observed value, threshold and outcome. Every check, the slice metrics and per-class metrics are in the artifact
+   * at `decisionUri`. Absent in results recorded before it existed.
+   */
+  checks?: PromotionCheck[];
 }
 
 export interface RegisterModelInput {

@@ -25,3 +25,8 @@ export function monitorWorkflowId(model: string): string {
 export function scheduleId(model: string): string {
   return `schedule-${model}`;
 }
+
+/** `reproduce-<model>-v<version>-<timestamp>`: one reproduction of a registered version from its lineage. */
+export function reproduceWorkflowId(model: string, version: number, nowMs: number): string {
+  return `reproduce-${model}-v${version}-${compactTimestamp(nowMs)}`;
+}

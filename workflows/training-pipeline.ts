@@ -95,7 +95,7 @@ async function runStages(
   tracker.complete(
     `${spec.trainer.algorithm} on ${train.device} (${train.worker}), ${train.epochs} epochs` +
       (train.resumedFromEpoch > 0 ? `, resumed from epoch ${train.resumedFromEpoch}` : '') +
-      `, loss ${(train.metrics['train_log_loss'] ?? NaN).toFixed(4)}`,
+      trainingLoss(train.metrics),
   );
 
   // 3. Evaluate against the champion.
@@ -159,4 +159,12 @@ async function runStages(
     base,
     `v${registered.version} deployed (${fmt(evaluation.metrics, primary)})`,
   );
+}
+
+/** The training loss line of the checklist: log loss for classifiers, RMSE for regression. */
+function trainingLoss(metrics: Record<string, number>): string {
+  const logLoss = metrics['train_log_loss'];
+  if (logLoss !== undefined) return `, loss ${logLoss.toFixed(4)}`;
+  const rmse = metrics['train_rmse'];
+  return rmse !== undefined ? `, rmse ${rmse.toFixed(4)}` : '';
 }

@@ -1,6 +1,7 @@
 import type { FeatureSpec } from '../spec/pipeline-spec.js';
 import type { IssueCollector } from './errors.js';
-import type { FeatureTable } from './table.js';
+import { CategoryCoder } from './category-codes.js';
+import type { CategoricalCodes, FeatureTable } from './table.js';
 
 /**
  * Cell coercion shared by the CSV/JSONL reader and {@link recordsToTable}: raw values in, typed columns out.
@@ -49,7 +50,7 @@ export class TableBuilder {
   private readonly categoricalNames: string[] = [];
   private numeric: Float64Array[] = [];
   private categorical: Array<Array<string | null>> = [];
-  private readonly interns: Array<Map<string, string>> = [];
+  private readonly coders: CategoryCoder[] = [];
   private label: Array<string | null> | null;
   private readonly labelIntern = new Map<string, string>();
   private records: Uint32Array;
@@ -72,7 +73,7 @@ export class TableBuilder {
       } else {
         this.categoricalNames.push(f.name);
         this.categorical.push([]);
-        this.interns.push(new Map());
+        this.coders.push(new CategoryCoder(this.capacity, INTERN_LIMIT));
       }
     }
     this.label = labelName === undefined ? null : [];
@@ -105,12 +106,10 @@ export class TableBuilder {
     if (slot.kind === 'numeric') {
       (this.numeric[slot.index] as Float64Array)[row] = this.toNumber(slot.name, raw, row);
     } else if (slot.kind === 'categorical') {
-      (this.categorical[slot.index] as Array<string | null>)[row] = this.toCategory(
-        slot.name,
-        raw,
-        row,
-        this.interns[slot.index],
-      );
+      const text = this.toCategory(slot.name, raw, row, undefined);
+      const coder = this.coders[slot.index] as CategoryCoder;
+      (this.categorical[slot.index] as Array<string | null>)[row] =
+        text === null ? coder.clear(row) : coder.set(row, text);
     } else if (this.label !== null) {
       this.label[row] = this.toCategory(slot.name, raw, row, this.labelIntern);
     }
@@ -131,11 +130,14 @@ export class TableBuilder {
       numeric[name] = col.length === n ? col : col.length - n <= n / 8 ? col.subarray(0, n) : col.slice(0, n);
     });
     const categorical: Record<string, Array<string | null>> = {};
+    const categoricalCodes: Record<string, CategoricalCodes> = {};
     this.categoricalNames.forEach((name, i) => {
       categorical[name] = this.categorical[i] as Array<string | null>;
+      const codes = (this.coders[i] as CategoryCoder).build(n);
+      if (codes !== null) categoricalCodes[name] = codes;
     });
     return {
-      table: { rowCount: n, numeric, categorical, label: this.label },
+      table: { rowCount: n, numeric, categorical, categoricalCodes, label: this.label },
       sourceRows: this.contiguous ? null : this.records.slice(0, n),
     };
   }
@@ -147,6 +149,7 @@ export class TableBuilder {
       bigger.set(col);
       return bigger;
     });
+    for (const coder of this.coders) coder.grow(next);
     const records = new Uint32Array(next);
     records.set(this.records);
     this.records = records;

@@ -12,7 +12,7 @@ import type { FeatureTable } from './table.js';
 /** Profile format version. */
 export const PROFILE_VERSION = 1;
 /** Categories kept per categorical feature; the rest are pooled as {@link OTHER_CATEGORY}. */
-export const TOP_K = 20;
+export const TOP_K = 100;
 /** Name of the pooled bucket of categories outside the top K (and, in drift, of unseen ones). */
 export const OTHER_CATEGORY = '__other__';
 /** Histogram bins requested per numeric feature (fewer when quantiles tie). */

@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { FeatureSpec } from '../spec/pipeline-spec.js';
 import { generateChurn, toCsv } from './generate-churn.js';
 import { readDataset } from './read-dataset.js';
-import { readRecords, recordsToTable, splitTable, tableToCsv, tableToRecords, takeRows } from './split.js';
+import {
+  readRecords,
+  recordsToTable,
+  splitTable,
+  stratifiesByLabel,
+  tableToCsv,
+  tableToRecords,
+  takeRows,
+} from './split.js';
 import type { FeatureTable } from './table.js';
 
 const features: FeatureSpec[] = [
@@ -59,6 +67,34 @@ describe('splitTable', () => {
   });
 });
 
+describe('stratifiesByLabel', () => {
+  it('stratifies class labels but not continuous (regression) ones', () => {
+    expect(stratifiesByLabel('binary')).toBe(true);
+    expect(stratifiesByLabel('multiclass')).toBe(true);
+    expect(stratifiesByLabel('regression')).toBe(false);
+  });
+
+  it('gives a regression label the requested holdout fraction (stratifying would hold out one row)', () => {
+    const n = 1000;
+    const table: FeatureTable = {
+      rowCount: n,
+      numeric: { x: Float64Array.from({ length: n }, (_, i) => i) },
+      categorical: {},
+      label: Array.from({ length: n }, (_, i) => (i * 1.37 + 0.001).toFixed(3)),
+    };
+    expect(splitTable(table, { holdoutFraction: 0.25, seed: 7 }).holdout.rowCount).toBe(1);
+    const split = splitTable(table, { holdoutFraction: 0.25, seed: 7, stratify: stratifiesByLabel('regression') });
+    expect(split.holdout.rowCount).toBe(250);
+    expect(split.train.rowCount).toBe(750);
+  });
+});
+
+/** A table without its dictionary codes (a fast path the reader adds), to compare with hand-built tables. */
+function withoutCodes(t: FeatureTable): FeatureTable {
+  const { categoricalCodes: _codes, ...rest } = t;
+  return rest;
+}
+
 describe('records and CSV helpers', () => {
   const table = churnTable(50, 8);
 
@@ -82,7 +118,9 @@ describe('records and CSV helpers', () => {
       'tenure_months,monthly_charges,support_calls,data_usage_gb,plan,region,contract,churned',
     );
     expect(
-      readDataset(new TextEncoder().encode(text), { format: 'csv', features, labelName: 'churned' }).table,
+      withoutCodes(
+        readDataset(new TextEncoder().encode(text), { format: 'csv', features, labelName: 'churned' }).table,
+      ),
     ).toEqual(odd);
     expect(
       readDataset(new TextEncoder().encode(tableToCsv(table, features, 'churned')), {

@@ -8,8 +8,20 @@ export interface SplitOptions {
   /** Fraction of rows held out (0 < f < 1). */
   holdoutFraction: number;
   seed: number;
-  /** Keep the label's class proportions in both parts (default true; ignored when the table has no label). */
+  /**
+   * Keep the label's class proportions in both parts (default true; ignored when the table has no label). Turn it
+   * off for continuous labels (see {@link stratifiesByLabel}).
+   */
   stratify?: boolean;
+}
+
+/**
+ * Whether the pipeline stratifies the train/holdout split by the label of a `task`: yes for class labels (binary,
+ * multiclass); no for regression labels, whose values are nearly all distinct: each would be a class of one row, of
+ * which round(1 × fraction) = 0 go to the holdout, leaving a one-row holdout.
+ */
+export function stratifiesByLabel(task: 'binary' | 'multiclass' | 'regression'): boolean {
+  return task !== 'regression';
 }
 
 /** The two parts of a split; row indices refer to the input table and are ascending. */

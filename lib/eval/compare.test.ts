@@ -155,3 +155,117 @@ describe('decidePromotion', () => {
     expect(old.reasons[1]).toBe('champion v2 has no roc_auc to compare with: judged on the minimum alone');
   });
 });
+
+describe('decidePromotion: relative improvement and evidence', () => {
+  const champion = { version: 5, metrics: { roc_auc: 0.8, rmse: 2 } };
+
+  it('requires the relative improvement too, as a fraction of the champion value', () => {
+    const base = { primaryMetric: 'roc_auc' as const, minimum: 0.7, minImprovement: 0.005, champion };
+    const yes = decidePromotion({ ...base, minRelativeImprovement: 0.02, candidate: { roc_auc: 0.82 } });
+    expect(yes.promote).toBe(true);
+    expect(yes.reasons[2]).toBe('roc_auc improves on champion v5 by 2.500% (required 2.000%)');
+    expect(yes.evidence.relativeImprovement).toBeCloseTo(0.025, 12);
+    const absoluteOnly = decidePromotion({ ...base, minRelativeImprovement: 0.02, candidate: { roc_auc: 0.81 } });
+    expect(absoluteOnly.promote).toBe(false);
+    expect(absoluteOnly.evidence.beatsChampion).toBe(false);
+    expect(absoluteOnly.reasons.slice(1)).toEqual([
+      'roc_auc 0.810 improves on champion v5 0.800 by 0.010 (required 0.005)',
+      'roc_auc improves on champion v5 by only 1.250% (required 2.000%)',
+    ]);
+    const worse = decidePromotion({ ...base, minRelativeImprovement: 0.01, candidate: { roc_auc: 0.76 } });
+    expect(worse.reasons[2]).toBe('roc_auc is worse than champion v5 by 5.000% (required improvement 1.000%)');
+  });
+
+  it('measures relative improvement of lower-is-better metrics as a decrease', () => {
+    const d = decidePromotion({
+      primaryMetric: 'rmse',
+      minimum: 5,
+      minImprovement: 0,
+      minRelativeImprovement: 0.1,
+      candidate: { rmse: 1.7 },
+      champion,
+    });
+    expect(d.promote).toBe(true);
+    expect(d.evidence.relativeImprovement).toBeCloseTo(0.15, 12);
+    const check = d.evidence.checks.find((c) => c.kind === 'relative_improvement');
+    expect(check).toMatchObject({
+      observed: d.evidence.relativeImprovement,
+      threshold: 0.1,
+      baseline: 2,
+      passed: true,
+    });
+  });
+
+  it('skips the relative check (reported only) when the champion value is 0', () => {
+    const d = decidePromotion({
+      primaryMetric: 'f1',
+      minimum: 0,
+      minImprovement: 0,
+      minRelativeImprovement: 0.5,
+      candidate: { f1: 0.1 },
+      champion: { version: 1, metrics: { f1: 0 } },
+    });
+    expect(d.promote).toBe(true);
+    expect(d.evidence.relativeImprovement).toBeNull();
+    expect(d.evidence.checks[2]).toMatchObject({ kind: 'relative_improvement', passed: null, gated: false });
+    expect(d.reasons[2]).toBe('champion v1 f1 is 0: relative improvement is undefined; judged on the absolute one');
+  });
+
+  it('records every check with observed value, threshold, outcome and reason', () => {
+    const d = decidePromotion({
+      primaryMetric: 'log_loss',
+      minimum: 0.5,
+      minImprovement: 0.01,
+      minRelativeImprovement: 0.05,
+      candidate: { log_loss: 0.4 },
+      champion: { version: 2, metrics: { log_loss: 0.45 } },
+    });
+    expect(d.evidence.checks).toEqual([
+      {
+        kind: 'minimum',
+        metric: 'log_loss',
+        observed: 0.4,
+        comparator: '<=',
+        threshold: 0.5,
+        passed: true,
+        gated: true,
+        reason: d.reasons[0],
+      },
+      {
+        kind: 'improvement',
+        metric: 'log_loss',
+        observed: expect.closeTo(0.05, 12) as number,
+        comparator: '>=',
+        threshold: 0.01,
+        baseline: 0.45,
+        passed: true,
+        gated: true,
+        reason: d.reasons[1],
+      },
+      {
+        kind: 'relative_improvement',
+        metric: 'log_loss',
+        observed: expect.closeTo(0.05 / 0.45, 12) as number,
+        comparator: '>=',
+        threshold: 0.05,
+        baseline: 0.45,
+        passed: true,
+        gated: true,
+        reason: 'log_loss improves on champion v2 by 11.111% (required 5.000%)',
+      },
+    ]);
+    expect(d.evidence.slices).toBeNull();
+    const first = decidePromotion({
+      primaryMetric: 'r2',
+      minimum: 0.5,
+      minImprovement: 0.01,
+      minRelativeImprovement: 0.05,
+      candidate: { r2: 0.4 },
+      champion: null,
+    });
+    expect(first.promote).toBe(false);
+    expect(first.evidence.checks.map((c) => [c.kind, c.passed])).toEqual([['minimum', false]]);
+    const none = decidePromotion({ primaryMetric: 'r2', minimum: 0, minImprovement: 0, candidate: {}, champion: null });
+    expect(none.evidence.checks).toMatchObject([{ kind: 'minimum', observed: null, passed: false }]);
+  });
+});

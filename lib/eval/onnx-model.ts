@@ -1,40 +1,38 @@
 import * as ort from 'onnxruntime-node';
 import { z } from 'zod';
 import type { FeatureRecord, FeatureTable } from '../data/table.js';
-import { MetadataKeys, type ModelLabel, readModelMetadata } from '../onnx/metadata.js';
+import { MetadataKeys, readModelMetadata } from '../onnx/metadata.js';
 import { type FeatureSpec, featureSpecSchema } from '../spec/pipeline-spec.js';
 import { FeatureMismatchError, ModelFormatError, PredictionInputError } from './errors.js';
+import {
+  checkModelOutputs,
+  decodeOutputs,
+  emptyPredictions,
+  labelSchema,
+  type OnnxModelLabel,
+  type Predictions,
+} from './model-outputs.js';
 
-/** Scores of a batch: positive-class probability and predicted label value per row. */
-export interface Predictions {
-  scores: Float32Array;
-  labels: string[];
-}
+export type { OnnxModelLabel, Predictions } from './model-outputs.js';
 
 /** A loaded ONNX model of this project, ready to score. */
 export interface OnnxModel {
   /** Feature specs from the `mlops.features` metadata (graph input order). */
   readonly features: readonly FeatureSpec[];
-  readonly label: ModelLabel;
+  /** The `mlops.label` metadata; its `task` decides the outputs required and the predictions returned. */
+  readonly label: OnnxModelLabel;
   readonly algorithm: string;
   /** All `metadata_props`. */
   readonly metadata: Readonly<Record<string, string>>;
   /** Graph input names with their ONNX element type (`float32`, `string`, ...). */
   readonly inputs: ReadonlyArray<{ name: string; type: string }>;
-  /** Scores every row of a table (numeric NaN and categorical null = missing). */
+  /** Scores every row of a table (numeric NaN and categorical null = missing); see {@link Predictions}. */
   predictTable(table: FeatureTable): Promise<Predictions>;
   /** Scores raw records: numeric `number | null | undefined`, categorical `string | null | undefined`. */
   predictRecords(records: readonly FeatureRecord[]): Promise<Predictions>;
   /** Releases the onnxruntime session; the model cannot score afterwards. */
   close(): Promise<void>;
 }
-
-const labelSchema = z.object({
-  name: z.string(),
-  task: z.enum(['binary', 'multiclass', 'regression']),
-  positive: z.string(),
-  negative: z.string(),
-});
 
 const expectedType = (f: FeatureSpec): string => (f.type === 'numeric' ? 'float32' : 'string');
 const describe = (f: FeatureSpec): string => `${f.type} (${expectedType(f)})`;
@@ -97,7 +95,7 @@ class OrtModel implements OnnxModel {
   constructor(
     private readonly session: ort.InferenceSession,
     readonly features: readonly FeatureSpec[],
-    readonly label: ModelLabel,
+    readonly label: OnnxModelLabel,
     readonly algorithm: string,
     readonly metadata: Readonly<Record<string, string>>,
   ) {
@@ -142,21 +140,8 @@ class OrtModel implements OnnxModel {
   }
 
   private async run(feeds: Record<string, ort.Tensor>, n: number): Promise<Predictions> {
-    if (n === 0) return { scores: new Float32Array(0), labels: [] };
-    const out = await this.session.run(feeds);
-    const probability = out.probability?.data;
-    const label = out.label?.data;
-    if (
-      !(probability instanceof Float32Array) ||
-      probability.length !== n ||
-      label === undefined ||
-      label.length !== n
-    ) {
-      throw new ModelFormatError(`model returned unexpected outputs for ${n} rows`);
-    }
-    const { positive, negative } = this.label;
-    const labels = Array.from(label as ArrayLike<bigint | number>, (v) => (Number(v) === 1 ? positive : negative));
-    return { scores: probability, labels };
+    if (n === 0) return emptyPredictions(this.label.task);
+    return decodeOutputs(await this.session.run(feeds), n, this.label);
   }
 
   async close(): Promise<void> {
@@ -166,8 +151,10 @@ class OrtModel implements OnnxModel {
 
 /**
  * Loads ONNX bytes produced by this project's exporters into an onnxruntime session.
- * @throws ModelFormatError when the bytes are not a valid ONNX model, lack the `mlops.*` metadata,
- *   or (as {@link FeatureMismatchError}) the graph inputs do not match `mlops.features`.
+ * @throws ModelFormatError when the bytes are not a valid ONNX model, lack the `mlops.*` metadata, lack the outputs
+ *   the label's task requires (binary: `probability` float32 [N,1] and `label` int64 [N]; multiclass: `probabilities`
+ *   float32 [N,K] and `label` int64 [N]; regression: `prediction` float32 [N,1]), or (as
+ *   {@link FeatureMismatchError}) the graph inputs do not match `mlops.features`.
  */
 export async function loadOnnxModel(
   bytes: Uint8Array,
@@ -195,9 +182,12 @@ export async function loadOnnxModel(
   const model = new OrtModel(session, features, label, algorithm, metadata);
   try {
     checkModelMatchesFeatures(model, features, 'the model graph does not match its mlops.features metadata');
-    for (const name of ['probability', 'label']) {
-      if (!session.outputNames.includes(name)) throw new ModelFormatError(`the model has no "${name}" output`);
-    }
+    checkModelOutputs(
+      session.outputMetadata.map((m) =>
+        m.isTensor ? { name: m.name, isTensor: true, type: m.type, shape: m.shape } : { name: m.name, isTensor: false },
+      ),
+      label,
+    );
   } catch (error) {
     await session.release();
     throw error;

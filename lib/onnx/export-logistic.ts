@@ -1,10 +1,13 @@
 import type { FeatureSpec } from '../spec/pipeline-spec.js';
 import type { Preprocessor } from '../train/preprocess.js';
-import { ElemType, floatAttr, GraphBuilder, intAttr, ML_DOMAIN, stringsAttr } from './graph.js';
+import { ElemType, floatAttr, GraphBuilder, intAttr } from './graph.js';
 import { METADATA_VERSION, MetadataKeys, type ModelLabel } from './metadata.js';
+import { addPreprocessing, checkFeaturesMatch, EXPORT_OPSETS, OnnxExportError } from './preprocess-graph.js';
+
+export { OnnxExportError } from './preprocess-graph.js';
 
 /** Opsets of the exported graph. */
-export const LOGISTIC_OPSETS = { '': 17, [ML_DOMAIN]: 3 } as const;
+export const LOGISTIC_OPSETS = EXPORT_OPSETS;
 
 /** Names of the graph outputs. */
 export const OutputNames = { probability: 'probability', label: 'label' } as const;
@@ -24,35 +27,11 @@ export interface LogisticExportInput {
   threshold?: number | undefined;
 }
 
-/** The model cannot be exported as given (inconsistent weights/features, or a feature named like an output). Permanent. */
-export class OnnxExportError extends Error {
-  override readonly name = 'OnnxExportError';
-}
-
 function checkConsistent(input: LogisticExportInput): void {
-  const pre = input.preprocessor;
-  for (const f of input.features) {
-    if (f.name === OutputNames.probability || f.name === OutputNames.label || f.name.startsWith('mlops::')) {
-      throw new OnnxExportError(
-        `ONNX export: feature "${f.name}" clashes with a model output or internal name; rename the feature`,
-      );
-    }
-  }
-  if (input.weights.length !== pre.width) {
+  checkFeaturesMatch(input.features, input.preprocessor, [OutputNames.probability, OutputNames.label]);
+  if (input.weights.length !== input.preprocessor.width) {
     throw new OnnxExportError(
-      `ONNX export: ${input.weights.length} weights for a design matrix of ${pre.width} columns`,
-    );
-  }
-  const expected = [
-    ...pre.numeric.map((c) => `numeric:${c.name}`),
-    ...pre.categorical.map((c) => `categorical:${c.name}`),
-  ];
-  const numeric = input.features.filter((f) => f.type === 'numeric').map((f) => `numeric:${f.name}`);
-  const categorical = input.features.filter((f) => f.type === 'categorical').map((f) => `categorical:${f.name}`);
-  const given = [...numeric, ...categorical];
-  if (expected.join('\n') !== given.join('\n')) {
-    throw new OnnxExportError(
-      `ONNX export: features [${given.join(', ')}] do not match the preprocessor [${expected.join(', ')}]`,
+      `ONNX export: ${input.weights.length} weights for a design matrix of ${input.preprocessor.width} columns`,
     );
   }
 }
@@ -72,39 +51,7 @@ export function exportLogisticRegression(input: LogisticExportInput): Uint8Array
   checkConsistent(input);
   const pre = input.preprocessor;
   const g = new GraphBuilder();
-  for (const f of input.features) g.input(f.name, f.type === 'numeric' ? ElemType.FLOAT : ElemType.STRING, ['N', 1]);
-
-  const blocks: string[] = [];
-  if (pre.numeric.length > 0) {
-    const k = pre.numeric.length;
-    const names = pre.numeric.map((c) => c.name);
-    const x = k === 1 ? names[0]! : g.node('Concat', names, { hint: 'numeric_raw', attributes: [intAttr('axis', 1)] });
-    const mean = g.floatConstant(
-      'numeric_mean',
-      [k],
-      pre.numeric.map((c) => c.mean),
-    );
-    const std = g.floatConstant(
-      'numeric_std',
-      [k],
-      pre.numeric.map((c) => c.std),
-    );
-    const missing = g.node('IsNaN', [x], { hint: 'numeric_missing' });
-    const imputed = g.node('Where', [missing, mean, x], { hint: 'numeric_imputed' });
-    const centered = g.node('Sub', [imputed, mean], { hint: 'numeric_centered' });
-    blocks.push(g.node('Div', [centered, std], { hint: 'numeric_scaled' }));
-  }
-  for (const col of pre.categorical) {
-    if (col.categories.length === 0) continue;
-    const onehot = g.node('OneHotEncoder', [col.name], {
-      hint: `${col.name}__onehot3d`,
-      domain: ML_DOMAIN,
-      attributes: [stringsAttr('cats_strings', col.categories), intAttr('zeros', 1)],
-    });
-    blocks.push(g.node('Flatten', [onehot], { hint: `${col.name}__onehot`, attributes: [intAttr('axis', 1)] }));
-  }
-  const design =
-    blocks.length === 1 ? blocks[0]! : g.node('Concat', blocks, { hint: 'design', attributes: [intAttr('axis', 1)] });
+  const design = addPreprocessing(g, pre, input.features);
   const weights = g.floatConstant('coefficients', [pre.width, 1], input.weights);
   const bias = g.floatConstant('intercept', [1], [input.bias]);
   const logit = g.node('Gemm', [design, weights, bias], {

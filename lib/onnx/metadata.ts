@@ -17,14 +17,25 @@ export const MetadataKeys = {
 /** Current value of `mlops.version`. */
 export const METADATA_VERSION = '1';
 
-/** The label a binary model predicts, as stored in `mlops.label`. */
+/**
+ * The label a model predicts, as stored in `mlops.label`.
+ *
+ * Graph outputs by task: binary: `probability` float[N,1] and `label` int64[N] (1 = `positive`, 0 = `negative`);
+ * multiclass: `probabilities` float[N,K] and `label` int64[N] (index into `classes`); regression: `prediction`
+ * float[N,1].
+ */
 export interface ModelLabel {
   name: string;
   task: 'binary' | 'multiclass' | 'regression';
-  /** Label value of the positive class (graph output `label` = 1). */
+  /** Label value of the positive class (graph output `label` = 1); `""` for multiclass and regression. */
   positive: string;
-  /** Label value reported for the negative class (graph output `label` = 0). */
+  /** Label value reported for the negative class (graph output `label` = 0); `""` for multiclass and regression. */
   negative: string;
+  /**
+   * Multiclass only: the K class values, sorted ascending by UTF-16 code units; class i is `classes[i]` (column i
+   * of `probabilities`, `label` = i). Absent for binary and regression models.
+   */
+  classes?: string[];
 }
 
 /**

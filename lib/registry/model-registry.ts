@@ -48,6 +48,13 @@ export interface ModelRegistry {
    * with `recordDeployment` (RegistryConflictError here), so it always agrees with the deployment history.
    */
   setAlias(model: string, alias: string, version: number): Promise<void>;
+  /**
+   * Sets (upserts) tags of a version, e.g. `reproduced` (see `mlops reproduce`); RegistryNotFoundError for an
+   * unknown version. Idempotent.
+   */
+  setTags(model: string, version: number, tags: Record<string, string>): Promise<void>;
+  /** Tags of a version (empty for a version without tags). */
+  getTags(model: string, version: number): Promise<Record<string, string>>;
 
   /**
    * Makes `version` the deployed one (moves the `champion` alias and appends to deployment history) in one

@@ -32,9 +32,6 @@ export type PgRegistryOptions = PgRegistryCommonOptions &
 /** The registry plus PostgreSQL-specific extras (not part of {@link ModelRegistry}). */
 export interface PgModelRegistry extends ModelRegistry {
   readonly pool: pg.Pool;
-  /** Sets (upserts) tags of a version; RegistryNotFoundError for an unknown version. */
-  setTags(model: string, version: number, tags: Record<string, string>): Promise<void>;
-  getTags(model: string, version: number): Promise<Record<string, string>>;
   /** Like `migrate()`, returning the names of the migrations it applied. */
   migrateVerbose(): Promise<string[]>;
 }

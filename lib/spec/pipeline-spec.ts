@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from './duration.js';
-import { evaluationSchema, type metricNameSchema } from './evaluation-spec.js';
+import { evaluationProblems, evaluationSchema, type metricNameSchema } from './evaluation-spec.js';
 
 export { metricNameSchema } from './evaluation-spec.js';
 import { monitoringSchema } from './monitoring-spec.js';
@@ -139,6 +139,8 @@ export const pipelineSpecSchema = z
           });
       }
     }
+    for (const p of evaluationProblems(spec.evaluation, spec.label.task, spec.features))
+      ctx.addIssue({ code: 'custom', path: ['evaluation', ...p.path], message: p.message });
     const trainerProblem = trainerTaskProblem(spec.trainer, spec.label.task);
     if (trainerProblem !== null) {
       ctx.addIssue({ code: 'custom', path: ['trainer', 'algorithm'], message: trainerProblem });

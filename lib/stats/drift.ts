@@ -4,7 +4,7 @@ import {
   type DatasetProfile,
   type NumericProfile,
 } from '../data/profile.js';
-import type { FeatureTable } from '../data/table.js';
+import type { CategoricalCodes, FeatureTable } from '../data/table.js';
 import {
   isDrift,
   isTest,
@@ -15,7 +15,7 @@ import {
 } from './drift-methods.js';
 import { chiSquareHomogeneity, jensenShannonDistance, psi } from './distances.js';
 import { ksTwoSample } from './ks-test.js';
-import { binNumeric, numericBinPlan, type NumericBinPlan } from './numeric-binning.js';
+import { binNumeric, gridNumeric, numericBinPlan, type NumericBinPlan } from './numeric-binning.js';
 import { sortedFinite } from './summary.js';
 import { wassersteinOnGrid } from './wasserstein.js';
 
@@ -35,7 +35,7 @@ export { chiSquareSf, chiSquareCdf, regularizedGammaP, regularizedGammaQ, lnGamm
  * {@link DatasetProfile}, column by column with the method `resolveDrift` picks (Evidently's defaults under
  * `auto`; see drift-methods.ts), then dataset drift when at least `driftShare` of the columns drift.
  *
- * PSI is computed for every column as well (reported as `psi`): numeric columns binned on the reference histogram
+ * PSI is reported as well (`psi`) for every column but those scored with Wasserstein: numeric columns binned on the reference histogram
  * edges, categorical ones on the reference's top categories plus `__other__`, both with a bin for missing values.
  * The other methods ignore missing values (as Evidently does); missing rates are reported on both sides.
  */
@@ -49,8 +49,8 @@ export interface FeatureDrift {
   score: number;
   threshold: number;
   drifted: boolean;
-  /** PSI against the reference histogram (whatever the method). */
-  psi: number;
+  /** PSI against the reference histogram, when computed (every method but Wasserstein, whose hot path skips it). */
+  psi?: number;
   /** The test statistic (KS D, chi-square), for the tests. */
   statistic?: number;
   /**
@@ -112,7 +112,8 @@ function planOf(profile: NumericProfile): NumericBinPlan {
 
 interface Scored {
   score: number;
-  psi: number;
+  /** PSI, when the method computed the coarse bins (all but Wasserstein). */
+  psi?: number;
   statistic?: number;
   curMissing: number;
 }
@@ -131,11 +132,9 @@ function countFewValues(values: Float64Array, known: ReadonlyArray<{ value: numb
 }
 
 function numericDrift(profile: NumericProfile, values: Float64Array, method: DriftMethod): Scored {
-  const counts = binNumeric(values, planOf(profile));
-  const current = [...counts.bins, counts.missing];
-  const scored: Scored = { score: NaN, psi: psi(numericReferenceCounts(profile), current), curMissing: counts.missing };
-  if (method === 'psi') scored.score = scored.psi;
-  else if (method === 'wasserstein' && profile.grid) {
+  if (method === 'wasserstein' && profile.grid) {
+    // The hot path: grid counts only (PSI is not needed to decide).
+    const counts = gridNumeric(values, planOf(profile));
     const g = profile.grid;
     const reference = {
       lo: g.lo,
@@ -146,8 +145,14 @@ function numericDrift(profile: NumericProfile, values: Float64Array, method: Dri
       over: g.over,
       overSum: g.over * g.hi,
     };
-    scored.score = wassersteinOnGrid(reference, counts.grid) / Math.max(profile.std ?? 0, 0.001);
-  } else if (method === 'ks' && profile.sample) {
+    const score = wassersteinOnGrid(reference, counts.grid) / Math.max(profile.std ?? 0, 0.001);
+    return { score, curMissing: counts.missing };
+  }
+  const counts = binNumeric(values, planOf(profile));
+  const psiScore = psi(numericReferenceCounts(profile), [...counts.bins, counts.missing]);
+  const scored: Scored = { score: NaN, psi: psiScore, curMissing: counts.missing };
+  if (method === 'psi') scored.score = psiScore;
+  else if (method === 'ks' && profile.sample) {
     const ks = ksTwoSample(profile.sample, sortedFinite(values));
     scored.score = ks.pValue;
     scored.statistic = ks.statistic;
@@ -166,6 +171,7 @@ function numericDrift(profile: NumericProfile, values: Float64Array, method: Dri
 function categoricalDrift(
   profile: CategoricalProfile,
   values: ReadonlyArray<string | null>,
+  codes: CategoricalCodes | undefined,
   method: DriftMethod,
 ): Scored {
   const index = new Map<string, number>();
@@ -174,14 +180,26 @@ function categoricalDrift(
   const missingBin = otherBin + 1;
   const reference = [...profile.top.map((c) => c.count), profile.other, profile.missing];
   const current = new Float64Array(missingBin + 1);
-  for (const v of values) {
-    const k = v === null || v === '' ? missingBin : (index.get(v) ?? otherBin);
-    current[k] = (current[k] as number) + 1;
+  if (codes !== undefined && codes.codes.length === values.length) {
+    // Dictionary-encoded column: one lookup per distinct value, then a pass over the Int32Array.
+    const binOf = Int32Array.from(codes.dictionary, (v) => (v === '' ? missingBin : (index.get(v) ?? otherBin)));
+    const column = codes.codes;
+    for (let i = 0; i < column.length; i++) {
+      const c = column[i] as number;
+      const k = c < 0 ? missingBin : (binOf[c] as number);
+      current[k] = (current[k] as number) + 1;
+    }
+  } else {
+    for (const v of values) {
+      const k = v === null || v === '' ? missingBin : (index.get(v) ?? otherBin);
+      current[k] = (current[k] as number) + 1;
+    }
   }
-  const scored: Scored = { score: NaN, psi: psi(reference, current), curMissing: current[missingBin] as number };
+  const psiScore = psi(reference, current);
+  const scored: Scored = { score: NaN, psi: psiScore, curMissing: current[missingBin] as number };
   const ref = reference.slice(0, missingBin);
   const cur = current.subarray(0, missingBin);
-  if (method === 'psi') scored.score = scored.psi;
+  if (method === 'psi') scored.score = psiScore;
   else if (method === 'chisquare') {
     const chi = chiSquareHomogeneity(ref, cur);
     scored.score = chi.pValue;
@@ -218,7 +236,12 @@ export function computeDrift(profile: DatasetProfile, current: FeatureTable, opt
     const scored =
       fp.type === 'numeric'
         ? numericDrift(fp, current.numeric[fp.name] ?? new Float64Array(rows).fill(NaN), method)
-        : categoricalDrift(fp, current.categorical[fp.name] ?? new Array<string | null>(rows).fill(null), method);
+        : categoricalDrift(
+            fp,
+            current.categorical[fp.name] ?? new Array<string | null>(rows).fill(null),
+            current.categorical[fp.name] !== undefined ? current.categoricalCodes?.[fp.name] : undefined,
+            method,
+          );
     const refMissingRate = rate(fp.missing, fp.count + fp.missing);
     const curMissingRate = rate(scored.curMissing, rows);
     const missingJump = rows > 0 && curMissingRate - refMissingRate > MISSING_RATE_JUMP;
@@ -231,7 +254,7 @@ export function computeDrift(profile: DatasetProfile, current: FeatureTable, opt
       score,
       threshold,
       drifted: rows > 0 && (missingJump || isDrift(method, score, threshold)),
-      psi: scored.psi,
+      ...(scored.psi !== undefined ? { psi: scored.psi } : {}),
       ...(scored.statistic !== undefined && Number.isFinite(scored.statistic) ? { statistic: scored.statistic } : {}),
       ...(missingJump ? { missingJump: true as const } : {}),
       refMissingRate,

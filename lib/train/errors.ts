@@ -25,10 +25,82 @@ export class TrainingDivergedError extends Error {
   constructor(
     readonly epoch: number,
     readonly learningRate: number,
+    /** Replaces the default advice (lower the learning rate), e.g. for closed-form trainers. */
+    advice?: string,
   ) {
     super(
       `training diverged in epoch ${epoch + 1}: the loss or a weight is no longer finite; ` +
-        `lower trainer.hyperparameters.learningRate (now ${learningRate})`,
+        (advice ?? `lower trainer.hyperparameters.learningRate (now ${learningRate})`),
     );
+  }
+}
+
+/** `trainer.algorithm` names no built-in trainer. Named `TrainingError` (permanent for the activity). */
+export class UnknownTrainerError extends Error {
+  override readonly name = 'TrainingError';
+  constructor(
+    readonly algorithm: string,
+    readonly known: readonly string[],
+  ) {
+    super(`unknown trainer algorithm "${algorithm}"; known: ${known.map((a) => `"${a}"`).join(', ')}`);
+  }
+}
+
+/**
+ * An external trainer program (the `command` trainer) failed: it could not be started, exited with a non-zero
+ * status or was killed by a signal. `stderrTail` holds the last ~4 KB of its stderr. Permanent.
+ */
+export class TrainerCommandError extends Error {
+  override readonly name = 'TrainerCommandError';
+  constructor(
+    message: string,
+    /** The program's exit status, or null when it did not exit normally (never started, or killed). */
+    readonly exitCode: number | null,
+    /** The signal that ended it, e.g. `SIGKILL`, or null. */
+    readonly signal: string | null,
+    readonly stderrTail: string,
+    options?: ErrorOptions,
+  ) {
+    super(stderrTail === '' ? message : `${message}\n--- last stderr ---\n${stderrTail}`, options);
+  }
+}
+
+/**
+ * An external trainer program ran past its `timeout` (`kind` "timeout") or printed no JSON line for its
+ * `hangTimeout` (`kind` "hang"), and was killed. Whether retrying helps depends on the program.
+ */
+export class TrainerTimeoutError extends Error {
+  override readonly name = 'TrainerTimeoutError';
+  constructor(
+    readonly kind: 'timeout' | 'hang',
+    /** The limit that was exceeded, in milliseconds. */
+    readonly limitMs: number,
+    /** Epochs the program had reported complete. */
+    readonly completedEpochs: number,
+    readonly stderrTail: string,
+  ) {
+    super(
+      (kind === 'timeout'
+        ? `the trainer command ran longer than its timeout (${limitMs} ms) and was killed`
+        : `the trainer command printed no progress for ${limitMs} ms (hangTimeout) and was killed as hung`) +
+        ` after ${completedEpochs} reported epoch(s)` +
+        (stderrTail === '' ? '' : `\n--- last stderr ---\n${stderrTail}`),
+    );
+  }
+}
+
+/**
+ * The model file an external trainer wrote is missing, not a loadable ONNX model, or lacks the outputs of its
+ * task's contract. `file` names it. Permanent. (Graph inputs that do not match the features are reported as
+ * `FeatureMismatchError` from lib/eval/errors.ts.)
+ */
+export class TrainerModelError extends Error {
+  override readonly name = 'TrainerModelError';
+  constructor(
+    readonly file: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
   }
 }

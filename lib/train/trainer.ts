@@ -21,9 +21,9 @@ export interface TrainProgress {
   epoch: number;
   /** Total epochs of the run. */
   epochs: number;
-  /** Training log loss (without the L2 term) after this epoch. */
+  /** Training loss (without the L2 term) after this epoch: log loss, or mean squared error for regression. */
   loss: number;
-  /** Log loss on `validation`, when a validation table was given. */
+  /** The same loss on `validation`, when a validation table was given. */
   valLoss?: number;
 }
 
@@ -41,11 +41,16 @@ export interface TrainerCheckpoint {
   /** Hash of (algorithm, features, label, hyperparameters, seed, training data); a checkpoint is used only when it matches. */
   fingerprint: string;
   preprocessor: Preprocessor;
-  /** One weight per design-matrix column (see {@link Preprocessor}). */
+  /** One weight per design-matrix column (see {@link Preprocessor}); empty when the model lives in `state`. */
   weights: number[];
   bias: number;
   /** Training loss after each completed epoch. */
   lossHistory: number[];
+  /**
+   * Further named arrays of trainers other than logistic regression (layer parameters, optimiser moments,
+   * early-stopping bookkeeping); absent in logistic-regression checkpoints.
+   */
+  state?: Record<string, number[]>;
 }
 
 /** What {@link Trainer.train} needs. */
@@ -56,7 +61,10 @@ export interface TrainInput {
   label: LabelSpec;
   hyperparameters: Hyperparameters;
   seed: number;
-  /** Optional validation table: its loss is reported per epoch and as `val_log_loss`. */
+  /**
+   * Optional validation table: its loss is reported per epoch and as `val_log_loss` (`val_mse` for regression);
+   * `mlp` also stops early on it (and then includes it in the checkpoint fingerprint).
+   */
   validation?: FeatureTable | undefined;
   /** Called (and awaited) at the end of every epoch, before `onCheckpoint`. */
   onProgress?: ((p: TrainProgress) => void | Promise<void>) | undefined;
@@ -76,13 +84,23 @@ export interface TrainedModelMetadata {
   hyperparameters: Hyperparameters;
   seed: number;
   preprocessor: Preprocessor;
-  /** Fitted weights, one per design-matrix column (float64; the ONNX model holds them as float32). */
+  /**
+   * Fitted weights, one per design-matrix column (float64; the ONNX model holds them as float32), for the linear
+   * single-output models (logistic and ridge regression); empty for the others, whose model is in `parameters`.
+   */
   weights: number[];
   bias: number;
+  /**
+   * Layer parameters of the dense models (`softmax_regression`, `ridge_regression`, `mlp`): `W1`, `b1`, `W2`, ...
+   * (`Wk` row-major `[inputs][outputs]`), in label units; absent for logistic regression.
+   */
+  parameters?: Record<string, number[]>;
   /** Design-matrix column names, e.g. `tenure`, `plan=basic`. */
   columns: string[];
   trainRows: number;
+  /** Binary: share of positive rows; multiclass: share of the most frequent class; regression: 0. */
   positiveRate: number;
+  /** Epochs of the returned model (for `mlp` with early stopping: the epoch of the best validation loss). */
   epochs: number;
   lossHistory: number[];
 }
@@ -91,7 +109,11 @@ export interface TrainedModelMetadata {
 export interface TrainResult {
   /** The exported ONNX model (deterministic bytes). */
   onnx: Uint8Array;
-  /** Training metrics: `train_log_loss`, `train_rows`, `train_positive_rate`, and `val_log_loss` with validation. */
+  /**
+   * Training metrics: `train_log_loss`, `train_rows`, `train_positive_rate`, and `val_log_loss` with validation
+   * (binary); multiclass: `train_log_loss`, `train_rows`, `train_classes` (and `val_log_loss`); regression:
+   * `train_mse`, `train_rmse`, `train_rows` (and `val_mse`, `val_rmse`).
+   */
   metrics: Record<string, number>;
   metadata: TrainedModelMetadata;
   /** Epochs actually run by this call. */
@@ -124,13 +146,19 @@ export function yieldToEventLoop(): Promise<void> {
  */
 export function trainingFingerprint(algorithm: string, input: TrainInput): string {
   const hash = createHash('sha256');
-  const { learningRate, epochs, batchSize, l2 } = input.hyperparameters;
+  const { learningRate, epochs, batchSize, l2, hiddenLayers, optimizer, patience } = input.hyperparameters;
+  // The newer hyperparameters count only when set, so fingerprints of older configurations stay as they were.
+  const extra = {
+    ...(hiddenLayers === undefined ? {} : { hiddenLayers }),
+    ...(optimizer === undefined ? {} : { optimizer }),
+    ...(patience === undefined ? {} : { patience }),
+  };
   hash.update(
     JSON.stringify({
       algorithm,
       features: input.features,
       label: { name: input.label.name, task: input.label.task, positive: input.label.positive },
-      hyperparameters: { learningRate, epochs, batchSize, l2 },
+      hyperparameters: { learningRate, epochs, batchSize, l2, ...extra },
       seed: input.seed,
       rows: input.table.rowCount,
     }),

@@ -3,18 +3,19 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import type { PredictionLogEntry } from '../../lib/registry/types.js';
 import { parsePredictBody } from '../feature-schema.js';
+import { servedPredictions, type ServedPrediction } from '../prediction-response.js';
 import { sendModelUnavailable } from '../http-errors.js';
 import { labelRequest } from '../request-metrics.js';
 import { invalidRequest } from '../request-issues.js';
 import type { ModelParams, RouteContext } from './context.js';
 
-/** One scored record in a predict response. */
-export interface Prediction {
+/**
+ * One scored record in a predict response: `label` and `score` for every task, plus `probabilities` (multiclass) or
+ * `value` (regression); see {@link ServedPrediction}.
+ */
+export interface Prediction extends ServedPrediction {
   /** Send this id back with the ground-truth label to `POST /v1/models/:model/feedback`. */
   predictionId: string;
-  label: string;
-  /** Probability of the positive class. */
-  score: number;
 }
 
 /** Body of a successful predict response. */
@@ -39,29 +40,25 @@ export function registerPredictRoute(app: FastifyInstance, ctx: RouteContext): v
       labelRequest(request, loaded.model, loaded.version);
       const parsed = parsePredictBody(request.body, loaded.recordSchema);
       if (!parsed.ok) return await reply.code(400).send(invalidRequest(parsed.issues));
-      const { scores, labels } = await loaded.session.predictRecords(parsed.records);
-      if (scores.length !== parsed.records.length || labels.length !== parsed.records.length) {
-        throw new Error(
-          `model returned ${labels.length} labels and ${scores.length} scores for ${parsed.records.length} records`,
-        );
-      }
+      const served = servedPredictions(
+        await loaded.session.predictRecords(parsed.records),
+        loaded.session.label,
+        parsed.records.length,
+      );
       const latencyMs = performance.now() - started;
       const createdAt = new Date().toISOString();
       const predictions: Prediction[] = [];
       const entries: PredictionLogEntry[] = [];
       parsed.records.forEach((features, i) => {
-        const prediction: Prediction = {
-          predictionId: randomUUID(),
-          label: labels[i] ?? '',
-          score: scores[i] ?? Number.NaN,
-        };
+        const prediction: Prediction = { predictionId: randomUUID(), ...served[i]! };
         predictions.push(prediction);
         entries.push({
           predictionId: prediction.predictionId,
           model: loaded.model,
           version: loaded.version,
           features,
-          prediction: prediction.label,
+          // Regression predictions are logged as numbers, class predictions as their label value.
+          prediction: prediction.value ?? prediction.label,
           score: prediction.score,
           latencyMs,
           createdAt,
