@@ -7,11 +7,12 @@ import { fileURLToPath } from 'node:url';
  *   npm run bench                       # all, default sizes
  *   npm run bench -- --full --json      # all, bigger sizes, results in bench/results/*.json
  *   npm run bench -- drift              # only the named benchmark(s)
+ *   npm run bench -- train-logistic --quick   # flags are forwarded to every selected benchmark
  *
  * Exits non-zero when any benchmark fails (they also fail when their correctness check does).
  */
 
-const BENCHMARKS = ['onnx-inference', 'drift'] as const;
+const BENCHMARKS = ['onnx-inference', 'drift', 'train-logistic'] as const;
 
 const args = process.argv.slice(2);
 const names = args.filter((a) => !a.startsWith('-') && (BENCHMARKS as readonly string[]).includes(a));

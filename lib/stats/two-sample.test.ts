@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { kolmogorovSf, ksTwoSample } from './ks-test.js';
-import { binNumeric, numericBinPlan } from './numeric-binning.js';
+import { binNumeric, gridNumeric, numericBinPlan } from './numeric-binning.js';
 import { wassersteinDistance, wassersteinOnGrid } from './wasserstein.js';
 
 interface Fixtures {
@@ -101,5 +101,16 @@ describe('binNumeric', () => {
     expect(counts.grid.overSum).toBe(22);
     const total = [...counts.grid.cells].reduce((s, v) => s + v, 0);
     expect(total + counts.grid.under + counts.grid.over + counts.missing).toBe(values.length);
+  });
+
+  it('gridNumeric (the Wasserstein hot path) counts exactly like binNumeric, odd lengths included', () => {
+    const plan = numericBinPlan(0, 10, 64, [2, 5]);
+    for (const length of [0, 1, 2, 7, 1001]) {
+      const values = Float64Array.from({ length }, (_, i) => (i % 13 === 0 ? NaN : ((i * 7.31) % 14) - 2));
+      const full = binNumeric(values, plan);
+      const grid = gridNumeric(values, plan);
+      expect(grid.grid).toEqual(full.grid);
+      expect(grid.missing).toBe(full.missing);
+    }
   });
 });

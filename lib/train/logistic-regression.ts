@@ -61,6 +61,68 @@ function meanLogLoss(
   return rows.length > 0 ? total / rows.length : 0;
 }
 
+/**
+ * Mean log loss (no L2 term) of every row of a {@link trainingMatrix} (`width` features then the target per row).
+ * The same arithmetic, in the same order, as {@link meanLogLoss} over the labelled rows.
+ */
+function trainingLogLoss(xy: Float64Array, n: number, width: number, w: Float64Array, b: number): number {
+  const stride = width + 1;
+  let total = 0;
+  for (let k = 0; k < n; k++) {
+    const base = k * stride;
+    let z = b;
+    for (let j = 0; j < width; j++) z += w[j]! * xy[base + j]!;
+    total += softplus(z) - xy[base + width]! * z;
+  }
+  return n > 0 ? total / n : 0;
+}
+
+/** Design-matrix values (8 MiB) transformed per call when building the {@link trainingMatrix}. */
+const TRANSFORM_CHUNK_VALUES = 1 << 20;
+
+/** Rows `begin..end` of the columns `pre` reads (views of numeric columns; copies of the string arrays). */
+function rowSlice(pre: Preprocessor, table: FeatureTable, begin: number, end: number): FeatureTable {
+  const numeric: Record<string, Float64Array> = {};
+  const categorical: Record<string, Array<string | null>> = {};
+  for (const c of pre.numeric) numeric[c.name] = table.numeric[c.name]!.subarray(begin, end);
+  for (const c of pre.categorical) categorical[c.name] = table.categorical[c.name]!.slice(begin, end);
+  return { rowCount: end - begin, numeric, categorical, label: null };
+}
+
+/**
+ * The labelled training rows as one row-major matrix of `width + 1` columns: row k holds the design-matrix row of
+ * table row `rows[k]` followed by its 0/1 target `y[k]`. SGD visits the rows in a shuffled order, so keeping a row's
+ * features and target in one contiguous block (without the `rows[]` indirection) saves two of the three cache and
+ * TLB misses per visited row; the values, and so the arithmetic and every weight, are those of `transform`.
+ * The table is transformed in chunks of rows, so a full-size design matrix is never held beside this one.
+ */
+function trainingMatrix(pre: Preprocessor, table: FeatureTable, rows: Uint32Array, y: Float64Array): Float64Array {
+  const width = pre.width;
+  const stride = width + 1;
+  const out = new Float64Array(rows.length * stride);
+  const n = table.rowCount;
+  let ascending = true;
+  for (let k = 1; k < rows.length && ascending; k++) ascending = rows[k]! > rows[k - 1]!;
+  const chunkable =
+    ascending &&
+    pre.numeric.every((c) => table.numeric[c.name]?.length === n) &&
+    pre.categorical.every((c) => table.categorical[c.name]?.length === n);
+  // Not chunkable: the whole table at once (`transform` reports a missing or short column as before).
+  const chunkRows = chunkable ? Math.max(1, Math.floor(TRANSFORM_CHUNK_VALUES / width)) : n;
+  let k = 0;
+  for (let begin = 0; begin < n && k < rows.length; begin += chunkRows) {
+    const end = Math.min(begin + chunkRows, n);
+    const x = chunkable ? transform(pre, rowSlice(pre, table, begin, end)) : transform(pre, table);
+    for (; k < rows.length && (!chunkable || rows[k]! < end); k++) {
+      const src = (rows[k]! - begin) * width;
+      const dst = k * stride;
+      for (let j = 0; j < width; j++) out[dst + j] = x[src + j]!;
+      out[dst + width] = y[k]!;
+    }
+  }
+  return out;
+}
+
 /** Positive-class probabilities of every row of `table` under `model` (float64; the reference for the ONNX export). */
 export function predictProbabilities(model: LogisticModel, table: FeatureTable): Float64Array {
   const x = transform(model.preprocessor, table);
@@ -81,9 +143,8 @@ function checkpointProblem(c: TrainerCheckpoint, fingerprint: string, epochs: nu
 }
 
 interface EpochData {
-  x: Float64Array;
-  rows: Uint32Array;
-  y: Float64Array;
+  /** The {@link trainingMatrix}: `width` features then the target, per labelled row. */
+  xy: Float64Array;
   order: Uint32Array;
   width: number;
   /** Updated in place. */
@@ -96,28 +157,47 @@ interface EpochData {
   epoch: number;
 }
 
+/** Rows of a mini-batch whose memory {@link sgdEpoch} requests together before stepping through them. */
+const PREFETCH_ROWS = 64;
+/** Receives the sums of the prefetching loads so the compiler keeps them; never read. */
+const PREFETCH_SINK = new Float64Array(1);
+
 /** One epoch of mini-batch SGD over `order` (kept synchronous and monomorphic so V8 optimises it); returns the new bias. */
 function sgdEpoch(d: EpochData, bias: number): number {
-  const { x, rows, y, order, width, w, grad, learningRate, l2, batchSize } = d;
+  const { xy, order, width, w, grad, learningRate, l2, batchSize } = d;
+  const stride = width + 1;
   const n = order.length;
+  let touched = 0;
   for (let begin = 0; begin < n; begin += batchSize) {
     throwIfAborted(d.signal, d.epoch);
     const end = Math.min(begin + batchSize, n);
     grad.fill(0);
     let gradBias = 0;
-    for (let k = begin; k < end; k++) {
-      const i = order[k]!;
-      const base = rows[i]! * width;
-      let z = bias;
-      for (let j = 0; j < width; j++) z += w[j]! * x[base + j]!;
-      const err = sigmoid(z) - y[i]!;
-      for (let j = 0; j < width; j++) grad[j]! += err * x[base + j]!;
-      gradBias += err;
+    for (let block = begin; block < end; block += PREFETCH_ROWS) {
+      const blockEnd = Math.min(block + PREFETCH_ROWS, end);
+      // Prefetch: the rows come in shuffled order, so each is a cache (and TLB) miss. Loading one value per
+      // 64-byte cache line (8 float64s) of every row of the block first, in loads that do not depend on each other,
+      // has the CPU fetch the block's rows together rather than one at a time as the dependent steps below reach
+      // them. The loaded values are not used: the arithmetic (and so every weight) is unchanged.
+      for (let k = block; k < blockEnd; k++) {
+        const base = order[k]! * stride;
+        for (let j = 0; j < width; j += 8) touched += xy[base + j]!;
+        touched += xy[base + width]!;
+      }
+      for (let k = block; k < blockEnd; k++) {
+        const base = order[k]! * stride;
+        let z = bias;
+        for (let j = 0; j < width; j++) z += w[j]! * xy[base + j]!;
+        const err = sigmoid(z) - xy[base + width]!;
+        for (let j = 0; j < width; j++) grad[j]! += err * xy[base + j]!;
+        gradBias += err;
+      }
     }
     const m = end - begin;
     for (let j = 0; j < width; j++) w[j] = w[j]! - learningRate * (grad[j]! / m + l2 * w[j]!);
     bias -= (learningRate * gradBias) / m;
   }
+  PREFETCH_SINK[0] = touched;
   return bias;
 }
 
@@ -158,7 +238,7 @@ export class LogisticRegressionTrainer implements Trainer {
     }
 
     const width = pre.width;
-    const x = transform(pre, input.table);
+    const xy = trainingMatrix(pre, input.table, rows, y);
     const validation =
       input.validation === undefined ? null : binaryValidation(pre, input.validation, input.label.positive);
     const grad = new Float64Array(width);
@@ -167,11 +247,8 @@ export class LogisticRegressionTrainer implements Trainer {
 
     for (let epoch = start; epoch < epochs; epoch++) {
       const order = epochPermutation(n, input.seed, epoch);
-      bias = sgdEpoch(
-        { x, rows, y, order, width, w, grad, learningRate, l2, batchSize, signal: input.signal, epoch },
-        bias,
-      );
-      const loss = meanLogLoss(x, rows, y, width, w, bias);
+      bias = sgdEpoch({ xy, order, width, w, grad, learningRate, l2, batchSize, signal: input.signal, epoch }, bias);
+      const loss = trainingLogLoss(xy, n, width, w, bias);
       if (!Number.isFinite(loss) || !Number.isFinite(bias) || !w.every(Number.isFinite)) {
         throw new TrainingDivergedError(epoch, learningRate);
       }
@@ -202,7 +279,7 @@ export class LogisticRegressionTrainer implements Trainer {
       negative,
     };
     const positives = y.reduce((a, b) => a + b, 0);
-    const trainLoss = lossHistory.at(-1) ?? meanLogLoss(x, rows, y, width, w, bias);
+    const trainLoss = lossHistory.at(-1) ?? trainingLogLoss(xy, n, width, w, bias);
     const metrics: Record<string, number> = {
       train_log_loss: trainLoss,
       train_rows: n,
