@@ -17,6 +17,7 @@ import { quick } from './activity-proxies.js';
 /** Windows per run before continuing as new (keeps history small however long the model is watched). */
 const WINDOWS_PER_RUN = 100;
 /** After signalling the controller about a version, wait this many windows before signalling again about it. */
+/** Windows after a signal before the same version may signal again, unless the spec sets `cooldownWindows`. */
 const COOLDOWN_WINDOWS = 10;
 
 /**
@@ -79,7 +80,7 @@ export async function modelMonitor(input: ModelMonitorInput): Promise<ModelMonit
       const cooling =
         state.signalledVersion === report.version &&
         state.signalledAtWindow !== undefined &&
-        state.windowsRun - state.signalledAtWindow < COOLDOWN_WINDOWS;
+        state.windowsRun - state.signalledAtWindow < (monitoring.cooldownWindows ?? COOLDOWN_WINDOWS);
       if (cooling) {
         action = `breach on v${report.version} already reported at window ${state.signalledAtWindow}; cooling down`;
       } else {

@@ -22,8 +22,13 @@ export const monitoringSchema = z
     performanceFloor: z.number().optional(),
     /** Fewest predictions in a window before drift is judged. */
     minSamples: z.number().int().min(1).default(200),
-    /** Consecutive breached windows before the controller is signalled. */
+    /** Consecutive breached windows before the controller is signalled (hysteresis). */
     consecutiveBreaches: z.number().int().min(1).default(1),
+    /**
+     * After a signal, windows before the same deployed version may signal again (a new version resets it). Absent
+     * in specs written before it existed: 10.
+     */
+    cooldownWindows: z.number().int().min(0).max(100_000).optional(),
   })
   .transform(({ driftMethod, ...m }) => ({
     ...m,

@@ -64,6 +64,7 @@ async function runMonitor(opts: {
   consecutive: number;
   windows: number;
   id: string;
+  cooldownWindows?: number;
 }) {
   const calls: MonitorWindowInput[] = [];
   const taskQueue = `monitor-test-${opts.id}`;
@@ -77,7 +78,12 @@ async function runMonitor(opts: {
     const sink = await client.workflow.start('signalSink', { taskQueue, workflowId: `sink-${opts.id}-${Date.now()}` });
     const monitorSpec = {
       ...spec,
-      monitoring: { ...spec.monitoring, window: '200ms', consecutiveBreaches: opts.consecutive },
+      monitoring: {
+        ...spec.monitoring,
+        window: '200ms',
+        consecutiveBreaches: opts.consecutive,
+        ...(opts.cooldownWindows !== undefined ? { cooldownWindows: opts.cooldownWindows } : {}),
+      },
     };
     const monitor = await client.workflow.start('modelMonitor', {
       taskQueue,
@@ -123,6 +129,18 @@ describe('modelMonitor', () => {
     const { received } = await runMonitor({ id: 'hysteresis', statusOf, consecutive: 2, windows: 26 });
     // First signal at window 6 (5 and 6 breached), then once per 10-window cooldown on the same version: 16, 26.
     expect(received).toEqual(['drift:v1', 'drift:v1', 'drift:v1']);
+  });
+
+  it('takes the cooldown from the spec (monitoring.cooldownWindows)', async () => {
+    const { received } = await runMonitor({
+      id: 'cooldown',
+      statusOf: () => 'drift',
+      consecutive: 1,
+      cooldownWindows: 3,
+      windows: 10,
+    });
+    // Signals at windows 1, 4, 7 and 10.
+    expect(received).toEqual(['drift:v1', 'drift:v1', 'drift:v1', 'drift:v1']);
   });
 
   it('signals performanceDropped for a degraded model', async () => {
