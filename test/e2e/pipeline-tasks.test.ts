@@ -15,20 +15,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { stringify } from 'yaml';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { ActivityDeps } from '../../activities/deps.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMonitorModel } from '../../activities/monitor-model.js';
+import { startE2eStack, type E2eStack } from './e2e-stack.js';
 import type { TrainingPipelineResult } from '../../contracts/payloads.js';
-import { createTestDatabase } from '../../infra/postgres-test.js';
 import { writeChurnDataset } from '../../lib/data/generate-churn.js';
 import { createRng, type Rng } from '../../lib/random.js';
 import type { ModelVersion } from '../../lib/registry/types.js';
 import { parseSpec } from '../../lib/spec/load-spec.js';
 import type { PipelineSpec } from '../../lib/spec/pipeline-spec.js';
 import { pythonToolsEnv, pythonToolsProblem } from '../../lib/train/command-python.js';
-import { createServingApp } from '../../serving/create-server.js';
-import { createCpuWorker } from '../../workers/create-workers.js';
-import { createWorkerRuntime } from '../../workers/runtime.js';
 
 const COLORS = ['red', 'green', 'blue'] as const;
 const CLASSES = ['high', 'low', 'mid'] as const;
@@ -96,79 +92,17 @@ async function writeToyCsv(
   await writeFile(file, `${lines.join('\n')}\n`);
 }
 
-/**
- * The pieces of the stack this file runs on: the shared Temporal dev server (a task queue of its own, so no other
- * worker on that server takes part), a fresh database on the test PostgreSQL, a `file://` artifact store, the CPU
- * worker (real workflows and activities) and a serving app over HTTP.
- */
-interface Stack {
-  deps: ActivityDeps;
-  taskQueue: string;
-  servingUrl: string;
-  stop(): Promise<void>;
-}
-
 let dir: string;
-let stack: Stack;
+let stack: E2eStack;
 let toolsProblem: string | null;
 /** Wall time per step (ms), printed at the end. */
 const elapsed: Record<string, number> = {};
-
-async function startStack(stateDir: string): Promise<Stack> {
-  const stops: Array<() => Promise<unknown>> = [];
-  const stop = async (): Promise<void> => {
-    for (const s of stops.reverse()) await s().catch((err: unknown) => console.error('stop failed', err));
-    stops.length = 0;
-  };
-  try {
-    const db = await createTestDatabase({ baseUrl: inject('databaseUrl'), prefix: 'mlops_pipeline_tasks' });
-    stops.push(() => db.drop());
-    const address = inject('temporalAddress');
-    const taskQueue = `pipeline-tasks-${Date.now().toString(36)}`;
-    const runtime = await createWorkerRuntime(
-      {
-        TEMPORAL_ADDRESS: address,
-        TEMPORAL_NAMESPACE: 'default',
-        DATABASE_URL: db.url,
-        MLOPS_ARTIFACTS_URL: `file://${path.join(stateDir, 'artifacts')}/`,
-        MLOPS_DB_POOL_SIZE: 4,
-      },
-      { device: 'cpu', identity: `cpu-worker@pipeline-tasks:${process.pid}` },
-    );
-    stops.push(() => runtime.close());
-    const deps: ActivityDeps = { ...runtime.deps, cpuTaskQueue: taskQueue };
-    const worker = await createCpuWorker({ address, namespace: 'default', deps, taskQueue });
-    const running = worker.run();
-    stops.push(async () => {
-      worker.shutdown();
-      await running;
-    });
-    let servingUrl = '';
-    const serving = createServingApp({
-      registry: deps.registry,
-      artifacts: deps.artifacts,
-      replicaId: `serving@pipeline-tasks:${process.pid}`,
-      publicUrl: () => servingUrl,
-      pollIntervalMs: 250,
-      logger: false,
-    });
-    await serving.app.listen({ host: '127.0.0.1', port: 0 });
-    const bound = serving.app.server.address();
-    servingUrl = `http://127.0.0.1:${typeof bound === 'object' && bound ? bound.port : 0}`;
-    await serving.start();
-    stops.push(() => serving.stop());
-    return { deps, taskQueue, servingUrl, stop };
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-}
 
 beforeAll(async () => {
   const started = Date.now();
   dir = await mkdtemp(path.join(tmpdir(), 'mlops-pipeline-tasks-'));
   const [stackStarted, problem] = await Promise.all([
-    startStack(dir),
+    startE2eStack(dir, 'pipeline_tasks'),
     pythonToolsProblem(),
     writeToyCsv(path.join(dir, 'species.csv'), 1500, 1, 'species', (r, rng) => multiclassOf(r, rng.normal(0, 0.3))),
     writeToyCsv(path.join(dir, 'price.csv'), 1500, 2, 'price', (r, rng) =>
