@@ -1,5 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { DeployModelInput, DeployModelResult } from '../contracts/payloads.js';
+import { rollbackAlert } from '../lib/alerts/events.js';
+import { notifyAlert } from '../lib/alerts/notifier.js';
+import { alertOrigin } from './control.js';
 import type { ActivityDeps } from './deps.js';
 import { permanentErrorsAreFinal } from './errors.js';
 
@@ -55,6 +58,7 @@ export function createDeployModel(deps: ActivityDeps) {
               version: previous.version,
               runId: `${input.runId}:rollback`,
             });
+            await notifyRollback(deps, input, previous.version, why);
           }
           throw ApplicationFailure.nonRetryable(
             `serving did not load ${input.model} v${input.version} within ${input.readyTimeoutMs} ms: ${why}` +
@@ -66,4 +70,28 @@ export function createDeployModel(deps: ActivityDeps) {
       }
     });
   };
+}
+
+/** Webhook alert for a rollback (never throws); the model's `alerts` come from the failed version's stored spec. */
+async function notifyRollback(
+  deps: ActivityDeps,
+  input: DeployModelInput,
+  restoredVersion: number,
+  why: string,
+): Promise<void> {
+  if (!deps.alerts) return;
+  const ctx = Context.current();
+  ctx.heartbeat(); // delivery may take up to about 18 s (3 attempts)
+  const log = ctx.log;
+  const stored = await deps.registry.getVersion(input.model, input.version).catch(() => null);
+  const alert = rollbackAlert({
+    model: input.model,
+    version: input.version,
+    restoredVersion,
+    runId: input.runId,
+    reason: `serving did not load it within ${input.readyTimeoutMs} ms: ${why}`,
+    occurredAt: new Date().toISOString(),
+  });
+  const alertsSpec = (stored?.spec as { alerts?: unknown } | undefined)?.alerts;
+  await notifyAlert(deps, alert, { alertsSpec, origin: alertOrigin(), log });
 }

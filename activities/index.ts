@@ -1,8 +1,10 @@
-import { createControl } from './control.js';
+import { createControl, withMonitorAlerts } from './control.js';
 import type { ActivityDeps } from './deps.js';
 import { createDeployModel } from './deploy-model.js';
 import { createEvaluateModel } from './evaluate-model.js';
+import { createInfraValidateModel } from './infra-validate-model.js';
 import { createMonitorModel } from './monitor-model.js';
+import { createRecordApproval } from './record-approval.js';
 import { createRecordMetadata } from './record-metadata.js';
 import { createRegisterModel } from './register-model.js';
 import { createReproduceActivities } from './reproduce-model.js';
@@ -20,9 +22,11 @@ export function createActivities(deps: ActivityDeps) {
     validateData: createValidateData(deps),
     trainModel: createTrainModel(deps),
     evaluateModel: createEvaluateModel(deps),
+    infraValidateModel: createInfraValidateModel(deps),
     registerModel: createRegisterModel(deps),
+    recordApproval: createRecordApproval(deps),
     deployModel: createDeployModel(deps),
-    monitorWindow: createMonitorModel(deps),
+    monitorWindow: withMonitorAlerts(deps, createMonitorModel(deps)),
     ...createRecordMetadata(deps),
     ...createControl(deps),
     ...createReproduceActivities(deps),

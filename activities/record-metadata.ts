@@ -1,6 +1,10 @@
+import { Context } from '@temporalio/activity';
 import type { ControllerDecision } from '../contracts/controller.js';
 import type { RecordRunInput } from '../contracts/payloads.js';
+import { pipelineFailedAlert } from '../lib/alerts/events.js';
+import { notifyAlert } from '../lib/alerts/notifier.js';
 import { specHash } from '../lib/spec/spec-hash.js';
+import { alertOrigin } from './control.js';
 import type { ActivityDeps } from './deps.js';
 import { permanentErrorsAreFinal } from './errors.js';
 
@@ -33,6 +37,23 @@ export function createRecordMetadata(deps: ActivityDeps) {
         });
       }
     });
+    if (deps.alerts && (input.outcome === 'failed' || input.outcome === 'invalid_data')) {
+      // The pipeline records its failure before it fails: the moment for a `pipeline_failed` alert (never throws).
+      const alert = pipelineFailedAlert({
+        pipelineId: input.runId,
+        model: input.model,
+        outcome: input.outcome,
+        error: input.error,
+        trigger: { kind: input.trigger.kind, reason: input.trigger.reason },
+        completedStages: input.stages.map((s) => s.stage),
+        occurredAt: new Date().toISOString(),
+      });
+      await notifyAlert(deps, alert, {
+        alertsSpec: input.spec.alerts,
+        origin: alertOrigin(),
+        log: Context.current().log,
+      });
+    }
   }
 
   async function recordRetrainDecision(input: { model: string; decision: ControllerDecision }): Promise<void> {

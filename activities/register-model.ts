@@ -33,9 +33,15 @@ export function createRegisterModel(deps: ActivityDeps) {
             device: train.device,
           },
           parentVersion: evaluation.champion?.version ?? null,
+          ...(input.approval && { approval: input.approval }),
         },
         spec,
-        decision: { promote: evaluation.promote, reasons: evaluation.reasons, evidenceUri: evaluation.decisionUri },
+        decision: {
+          promote: evaluation.promote,
+          reasons: evaluation.reasons,
+          evidenceUri: evaluation.decisionUri,
+          ...(input.approval && { approval: input.approval }),
+        },
         trigger: trigger.kind,
       });
     });

@@ -1,9 +1,16 @@
 import { Context } from '@temporalio/activity';
 import type { ValidateDataInput, ValidateDataResult } from '../contracts/payloads.js';
 import { DatasetError } from '../lib/data/errors.js';
+import { readDatasetStream } from '../lib/data/read-dataset-stream.js';
 import { profileTable, type DatasetProfile } from '../lib/data/profile.js';
 import { skewIssues } from '../lib/data/skew.js';
-import { datasetSha256, readDataset, schemaFingerprint } from '../lib/data/read-dataset.js';
+import {
+  datasetSha256,
+  readDataset,
+  schemaFingerprint,
+  type ReadDatasetOptions,
+  type ReadDatasetResult,
+} from '../lib/data/read-dataset.js';
 import { splitTable, stratifiesByLabel, tableToCsv } from '../lib/data/split.js';
 import { topProblems, validateDataset } from '../lib/data/validate.js';
 import type { ActivityDeps } from './deps.js';
@@ -15,6 +22,9 @@ import { permanentErrorsAreFinal } from './errors.js';
  * the training profile (the reference for drift). The split is stratified by the label for binary and multiclass
  * tasks, random for regression. Split and profile are content-addressed by dataset version, seed, fraction and
  * stratification, so re-running on the same data reuses them.
+ *
+ * CSV and JSONL datasets are parsed as they stream in (memory: the table, not the file); Parquet needs random
+ * access and is read whole.
  */
 export function createValidateData(deps: ActivityDeps) {
   return async function validateData(input: ValidateDataInput): Promise<ValidateDataResult> {
@@ -22,21 +32,7 @@ export function createValidateData(deps: ActivityDeps) {
       const ctx = Context.current();
       const { spec, runId } = input;
       const uri = input.datasetUri ?? spec.dataset.uri;
-      const bytes = await deps.readUri(uri);
-      const sha256 = datasetSha256(bytes);
-      if (spec.dataset.version && spec.dataset.version !== sha256) {
-        throw new DatasetError(
-          uri,
-          `dataset version is ${sha256} but the spec pins dataset.version ${spec.dataset.version}`,
-        );
-      }
-      ctx.heartbeat('read');
-      const read = readDataset(bytes, {
-        format: spec.dataset.format,
-        features: spec.features,
-        labelName: spec.label.name,
-        source: uri,
-      });
+      const { read, sha256 } = await readVersionedDataset(deps, uri, spec, () => ctx.heartbeat('read'));
       const issues = [...read.issues];
       const { skew } = spec.validation;
       const champion = skew.severity === 'off' ? null : await deps.registry.getVersionByAlias(spec.model, 'champion');
@@ -123,4 +119,84 @@ export function createValidateData(deps: ActivityDeps) {
       };
     });
   };
+}
+
+/** Heartbeat while streaming every this many bytes. */
+const HEARTBEAT_BYTES = 64 << 20;
+
+/**
+ * Reads the dataset and its version (sha256 of the bytes), and enforces a pinned `dataset.version` with a
+ * DatasetError. Errors come in the order of reading the whole file first: object errors (missing, checksum), then a
+ * version mismatch, then parse errors; so when parsing a stream fails, the rest is still read to hash and verify it.
+ */
+async function readVersionedDataset(
+  deps: ActivityDeps,
+  uri: string,
+  spec: ValidateDataInput['spec'],
+  heartbeat: () => void,
+): Promise<{ read: ReadDatasetResult; sha256: string }> {
+  const options: ReadDatasetOptions = {
+    format: spec.dataset.format,
+    features: spec.features,
+    labelName: spec.label.name,
+    source: uri,
+  };
+  const checkVersion = (sha256: string): void => {
+    if (spec.dataset.version && spec.dataset.version !== sha256) {
+      throw new DatasetError(
+        uri,
+        `dataset version is ${sha256} but the spec pins dataset.version ${spec.dataset.version}`,
+      );
+    }
+  };
+  if (spec.dataset.format === 'parquet') {
+    const bytes = await deps.readUri(uri);
+    const sha256 = datasetSha256(bytes);
+    checkVersion(sha256);
+    heartbeat();
+    return { read: readDataset(bytes, options), sha256 };
+  }
+  const stream = await deps.readUriStream(uri);
+  const source = stream[Symbol.asyncIterator]();
+  let sourceFailed = false;
+  let sinceBeat = 0;
+  // No `return`: a parse error must not close the source, which is then drained (below).
+  const chunks: AsyncIterable<Uint8Array> = {
+    [Symbol.asyncIterator]: () => ({
+      next: async () => {
+        try {
+          const next = await source.next();
+          sinceBeat += next.done ? 0 : next.value.length;
+          if (sinceBeat >= HEARTBEAT_BYTES) {
+            sinceBeat = 0;
+            heartbeat();
+          }
+          return next;
+        } catch (err) {
+          sourceFailed = true;
+          throw err;
+        }
+      },
+    }),
+  };
+  let read: ReadDatasetResult;
+  try {
+    read = await readDatasetStream(chunks, {
+      ...options,
+      ...(stream.size !== undefined ? { sizeBytes: stream.size } : {}),
+    });
+  } catch (err) {
+    if (sourceFailed) throw err;
+    try {
+      while (!(await source.next()).done);
+    } catch (drainErr) {
+      await stream.close();
+      throw drainErr;
+    }
+    checkVersion(stream.sha256());
+    throw err;
+  }
+  checkVersion(stream.sha256());
+  heartbeat();
+  return { read, sha256: stream.sha256() };
 }

@@ -75,6 +75,12 @@ export async function startDevStack(opts: DevStackOptions = {}): Promise<DevStac
       DATABASE_URL: pg.url,
       MLOPS_ARTIFACTS_URL: artifactsUrl,
       MLOPS_DB_POOL_SIZE: 4,
+      ...(temporal.uiUrl ? { TEMPORAL_UI_URL: temporal.uiUrl } : {}),
+      // Alerts go where the developer's environment says (unset: none).
+      ...(process.env.MLOPS_ALERT_WEBHOOK_URL ? { MLOPS_ALERT_WEBHOOK_URL: process.env.MLOPS_ALERT_WEBHOOK_URL } : {}),
+      ...(process.env.MLOPS_ALERT_WEBHOOK_SECRET
+        ? { MLOPS_ALERT_WEBHOOK_SECRET: process.env.MLOPS_ALERT_WEBHOOK_SECRET }
+        : {}),
     };
     const runtime = await createWorkerRuntime(config, {
       device: 'cpu',

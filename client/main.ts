@@ -155,6 +155,22 @@ program
     await reproduceCommand(ref, { wait: opts.wait ?? false });
   });
 
+for (const [action, description] of [
+  ['approve', 'approve the candidate of a pipeline awaiting approval (deployment.approval): it is then deployed'],
+  ['reject', 'reject the candidate of a pipeline awaiting approval: it is not deployed, the run ends rejected'],
+] as const) {
+  program
+    .command(action)
+    .description(description)
+    .argument('<target>', 'pipeline workflow ID, or a model name (its one pipeline awaiting approval)')
+    .requiredOption('--by <name>', 'who decides (recorded in the registry and the version lineage)')
+    .requiredOption('--reason <text>', 'why (recorded)')
+    .action(async (target: string, opts: { by: string; reason: string }) => {
+      const { approvalCommand } = await import('./commands/approval.js');
+      await approvalCommand(action, target, opts);
+    });
+}
+
 const schedule = program.command('schedule').description('Temporal Schedules for periodic retraining');
 schedule
   .command('create')

@@ -1,7 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ControllerStatus, RetrainNowRequest, RetrainNowResult } from './controller.js';
 import type { MonitorWindowReport, ModelMonitorState } from './monitoring.js';
-import type { TrainingPipelineResult } from './payloads.js';
+import type { ApprovalDecision, TrainingPipelineResult } from './payloads.js';
 
 /** Controller signals: the retraining triggers. */
 export const newDataSignal = defineSignal<[{ datasetUri: string; reason?: string }]>('newData');
@@ -26,3 +26,13 @@ export const pipelineProgressQuery = defineQuery<PipelineProgress>('progress');
 export const monitorStatusQuery = defineQuery<{ state: ModelMonitorState; last: MonitorWindowReport | null }>(
   'monitorStatus',
 );
+
+/** Pipeline (`deployment.approval.required`): who approves or rejects the candidate, and why. */
+export interface ApprovalRequest {
+  by: string;
+  reason: string;
+}
+/** Pipeline: approve the candidate awaiting approval (rejected by the validator unless the run is waiting). */
+export const approveUpdate = defineUpdate<ApprovalDecision, [ApprovalRequest]>('approve');
+/** Pipeline: reject the candidate awaiting approval; the run ends with outcome `rejected`. */
+export const rejectUpdate = defineUpdate<ApprovalDecision, [ApprovalRequest]>('reject');

@@ -23,7 +23,8 @@ export interface TrainingPipelineInput {
   trigger: Trigger;
 }
 
-export type PipelineStage = 'validating' | 'training' | 'evaluating' | 'registering' | 'deploying';
+export type PipelineStage =
+  'validating' | 'training' | 'evaluating' | 'infra_validating' | 'awaiting_approval' | 'registering' | 'deploying';
 export type PipelineOutcome = 'deployed' | 'rejected' | 'invalid_data' | 'failed';
 
 /** Timing of one completed stage (for the run's result and the registry's metadata store). */
@@ -125,11 +126,54 @@ export interface RegisterModelInput {
   train: TrainModelResult;
   data: ValidateDataResult;
   evaluation: EvaluateModelResult;
+  /** The approval decision, when the spec requires one; recorded in the version's lineage (approver). */
+  approval?: ApprovalDecision;
+}
+
+/** A human's (or the timeout's) decision on a candidate that passed the evaluation gate (`deployment.approval`). */
+export interface ApprovalDecision {
+  decision: 'approved' | 'rejected';
+  /** Who decided (`mlops approve --by`), or `timeout` when nobody did in time. */
+  by: string;
+  reason: string;
+  /** ISO time of the decision (workflow time). */
+  decidedAt: string;
+  /** True when the spec's `onTimeout` decided. */
+  timedOut: boolean;
 }
 
 export interface RegisterModelResult {
   version: number;
   created: boolean;
+}
+
+export interface InfraValidateModelInput {
+  spec: PipelineSpec;
+  runId: string;
+  modelUri: string;
+  modelSha256: string;
+  /** Holdout snapshot the sample requests are built from. */
+  holdoutUri: string;
+  /** Number of sample predict requests (one holdout row each). */
+  requests: number;
+  /** Longest the whole check may take, in milliseconds. */
+  timeoutMs: number;
+}
+
+export interface InfraValidateModelResult {
+  /** Requests answered 200 with a well-formed prediction (all of them, or the activity fails). */
+  requests: number;
+  /** Milliseconds from spawning the serving process until it was ready. */
+  readyMs: number;
+  /** Milliseconds the whole check took. */
+  durationMs: number;
+}
+
+export interface RecordApprovalInput {
+  runId: string;
+  model: string;
+  version: number | null;
+  approval: ApprovalDecision;
 }
 
 export interface DeployModelInput {

@@ -23,12 +23,18 @@ import { errorMessage } from './serving-logger.js';
 /** Log level names accepted by {@link ServingDeps.logger}. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
+/** The part of the registry serving uses. */
+export type ServingRegistry = Pick<
+  ModelRegistry,
+  'listDeployed' | 'reportReplica' | 'logPredictions' | 'recordFeedback'
+>;
+
 /** What the prediction service is built from. */
 export interface ServingDeps {
   /** The source of truth for what is deployed; also receives the prediction log, feedback and heartbeats. */
-  registry: ModelRegistry;
+  registry: ServingRegistry;
   /** Where model artifacts are downloaded from (checksums verified). */
-  artifacts: ArtifactStore;
+  artifacts: Pick<ArtifactStore, 'get'>;
   /** Stable id of this replica in the registry's replica table. */
   replicaId: string;
   /** URL clients reach this replica at (reported with each heartbeat; a function is called at every heartbeat). */

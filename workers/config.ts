@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseWebhookUrls } from '../lib/alerts/webhook.js';
 
 /** Worker/serving settings from the environment (production mode); the dev stack builds the same shape itself. */
 export const runtimeConfigSchema = z.object({
@@ -15,6 +16,21 @@ export const runtimeConfigSchema = z.object({
   /** Connections per process; 1 against the embedded PGlite server, more against real PostgreSQL. */
   MLOPS_DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(4),
   MLOPS_CODE_VERSION: z.string().optional(),
+  /** Webhook(s) for alerts, comma-separated http(s) URLs; unset: no alerts. */
+  MLOPS_ALERT_WEBHOOK_URL: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      try {
+        parseWebhookUrls(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
+  /** HMAC-SHA256 key signing each alert (`X-Mlops-Signature`); unset: unsigned. */
+  MLOPS_ALERT_WEBHOOK_SECRET: z.string().optional(),
+  /** Temporal Web UI, for the `runUrl` link of alerts. */
+  TEMPORAL_UI_URL: z.url().optional(),
 });
 
 export type RuntimeConfig = z.output<typeof runtimeConfigSchema>;

@@ -2,7 +2,8 @@ import { hostname } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import type { ActivityDeps } from '../activities/deps.js';
 import { CPU_TASK_QUEUE } from '../contracts/task-queues.js';
-import { openArtifactStore, readUri } from '../lib/artifacts/open-store.js';
+import { alertNotifierFromEnv } from '../lib/alerts/notifier.js';
+import { openArtifactStore, openUriStream, readUri } from '../lib/artifacts/open-store.js';
 import { createPgRegistry } from '../lib/registry/pg-registry.js';
 import { detectCodeVersion } from './code-version.js';
 import type { RuntimeConfig } from './config.js';
@@ -31,11 +32,13 @@ export async function createWorkerRuntime(
     registry,
     artifacts,
     readUri: (uri) => readUri(uri),
+    readUriStream: (uri) => openUriStream(uri),
     temporal,
     cpuTaskQueue: CPU_TASK_QUEUE,
     codeVersion: detectCodeVersion(config.MLOPS_CODE_VERSION),
     workerIdentity: opts.identity ?? `${opts.device}-worker@${hostname()}:${process.pid}`,
     device: opts.device,
+    alerts: alertNotifierFromEnv(config),
   };
   return {
     deps,

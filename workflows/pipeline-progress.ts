@@ -69,11 +69,11 @@ export class PipelineProgressTracker {
       const finished = done.get(stage);
       if (finished) {
         const secs = (Date.parse(finished.finishedAt) - Date.parse(finished.startedAt)) / 1000;
-        lines.push(`- [x] ${stage} (${secs.toFixed(1)}s): ${finished.detail}`);
+        lines.push(`- ✓ ${stage} (${secs.toFixed(1)}s): ${finished.detail}`);
       } else if (this.current?.stage === stage) {
-        lines.push(`- [ ] **${stage}...**`);
+        lines.push(`- ▶ **${stage}...**`);
       } else {
-        lines.push(`- [ ] ${stage}`);
+        lines.push(`- ○ ${stage}`);
       }
     }
     if (this.finalLine) lines.push('', `**Result:** ${this.finalLine}`);

@@ -1,13 +1,25 @@
-import { ApplicationFailure, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  isCancellation,
+  patched,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
 import { pipelineProgressQuery } from '../contracts/messages.js';
 import type {
+  ApprovalDecision,
   PipelineOutcome,
   TrainingPipelineInput,
   TrainingPipelineResult,
   ValidateDataResult,
 } from '../contracts/payloads.js';
+import { resolveDeployment } from '../lib/spec/deployment-spec.js';
 import { parseDuration } from '../lib/spec/duration.js';
 import { deploying, durable, quick } from './activity-proxies.js';
+import { ApprovalGate } from './approval.js';
 import { PipelineProgressTracker } from './pipeline-progress.js';
 import { trainWithRouting } from './train-with-routing.js';
 
@@ -16,17 +28,26 @@ function fmt(metrics: Record<string, number>, name: string): string {
   return v === undefined ? `${name} n/a` : `${name} ${v.toFixed(4)}`;
 }
 
+/** Failure types that end the run with their own record (not recorded again as a generic failure). */
+const SELF_RECORDED = new Set(['InvalidDataset', 'InfraValidationFailed']);
+
 /**
- * The Level 1 pipeline: validateData -> train -> evaluate -> register -> deploy.
- * Each stage is an activity; this function only orchestrates and reports. A dataset that fails validation fails
- * the run (non-retryable) with the top problems; a candidate that loses to the champion is registered (with the
- * decision) but not deployed.
+ * The Level 1 pipeline: validateData -> train -> evaluate -> [infra-validate -> await approval] -> register ->
+ * deploy. Each stage is an activity; this function only orchestrates and reports. A dataset that fails validation
+ * fails the run (non-retryable) with the top problems; a candidate that loses to the champion is registered (with
+ * the decision) but not deployed. A promoted candidate is first served by a separate serving process
+ * (`deployment.infraValidation`, on by default): one that does not load or answer fails the run non-retryably
+ * (`InfraValidationFailed`) and is neither registered nor deployed. With `deployment.approval.required` the run then
+ * waits for the `approve` / `reject` update (or the timeout's default); a rejected candidate is registered with the
+ * decision but not deployed, and the run ends `rejected`. Both gates are `patched()`, so older histories replay.
  */
 export async function trainingPipeline(input: TrainingPipelineInput): Promise<TrainingPipelineResult> {
   const { spec, trigger } = input;
   const runId = workflowInfo().workflowId;
   const tracker = new PipelineProgressTracker(`Training pipeline for "${spec.model}" (trigger: ${trigger.kind})`);
   setHandler(pipelineProgressQuery, () => tracker.progress(), { description: 'Current stage and latest outcome' });
+  const approvals = new ApprovalGate();
+  approvals.install();
   tracker.note(`trigger: ${trigger.kind}: ${trigger.reason}`);
   const record: RecordRun = async (outcome, version, error) => {
     await durable.recordPipelineRun.executeWithOptions({ summary: `Record run (${outcome})` }, [
@@ -34,9 +55,9 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     ]);
   };
   try {
-    return await runStages(input, runId, tracker, record);
+    return await runStages(input, runId, tracker, record, approvals);
   } catch (err) {
-    if (isCancellation(err) || (err instanceof ApplicationFailure && err.type === 'InvalidDataset')) throw err;
+    if (isCancellation(err) || (err instanceof ApplicationFailure && SELF_RECORDED.has(err.type ?? ''))) throw err;
     const message =
       err instanceof Error
         ? err.cause instanceof Error
@@ -57,6 +78,7 @@ async function runStages(
   runId: string,
   tracker: PipelineProgressTracker,
   record: RecordRun,
+  approvals: ApprovalGate,
 ): Promise<TrainingPipelineResult> {
   const { spec, trigger } = input;
   const finish = async (
@@ -113,10 +135,31 @@ async function runStages(
       `: ${evaluation.promote ? 'promote' : 'reject'}`,
   );
 
+  // 3b. Deployment gates for a candidate to be promoted (versioned: older histories have neither).
+  const gates = resolveDeployment(spec.deployment);
+  if (evaluation.promote && gates.infraValidation.enabled && patched('infra-validation')) {
+    await infraValidate(input, runId, tracker, record, {
+      modelUri: train.modelUri,
+      modelSha256: train.modelSha256,
+      holdoutUri: data.holdoutUri,
+    });
+  }
+  let approval: ApprovalDecision | undefined;
+  if (evaluation.promote && gates.approval.required && patched('human-approval')) {
+    const { timeout, onTimeout } = gates.approval;
+    // Not a checklist stage (the run's stage list stays validate..deploy): MlopsStage, progress and a note show it.
+    tracker.begin('awaiting_approval');
+    tracker.note(
+      `waiting for approval: \`mlops approve|reject ${runId} --by NAME --reason TEXT\` (${onTimeout} after ${timeout})`,
+    );
+    approval = await approvals.wait(parseDuration(timeout), timeout, onTimeout);
+    tracker.note(approvalLine(approval));
+  }
+
   // 4. Register (idempotent on this run's ID), whatever the decision: the registry keeps the evidence.
   tracker.begin('registering');
   const registered = await durable.registerModel.executeWithOptions({ summary: `Register ${spec.model} version` }, [
-    { spec, runId, trigger, train, data, evaluation },
+    { spec, runId, trigger, train, data, evaluation, ...(approval && { approval }) },
   ]);
   tracker.setVersion(registered.version);
   tracker.complete(
@@ -135,6 +178,20 @@ async function runStages(
       base,
       `v${registered.version} not deployed: ${evaluation.reasons.join('; ')}`,
     );
+  }
+  if (approval) {
+    await durable.recordApproval.executeWithOptions({ summary: `Record approval (${approval.decision})` }, [
+      { runId, model: spec.model, version: registered.version, approval },
+    ]);
+    if (approval.decision === 'rejected') {
+      const why = approvalLine(approval);
+      return finish(
+        'rejected',
+        registered.version,
+        { ...base, reasons: [...base.reasons, why] },
+        `v${registered.version} not deployed: ${why}`,
+      );
+    }
   }
 
   // 5. Deploy and wait for serving replicas to load it.
@@ -159,6 +216,57 @@ async function runStages(
     base,
     `v${registered.version} deployed (${fmt(evaluation.metrics, primary)})`,
   );
+}
+
+/** One line for people: who decided what, and why. */
+function approvalLine(a: ApprovalDecision): string {
+  return a.timedOut ? `${a.decision}: ${a.reason}` : `${a.decision} by ${a.by}: ${a.reason}`;
+}
+
+/**
+ * Infra validation: the candidate served by a separate serving process answers sample requests. A candidate that
+ * does not load or answer ends the run here, non-retryably, before anything is registered or deployed.
+ */
+async function infraValidate(
+  input: TrainingPipelineInput,
+  runId: string,
+  tracker: PipelineProgressTracker,
+  record: RecordRun,
+  model: { modelUri: string; modelSha256: string; holdoutUri: string },
+): Promise<void> {
+  const { spec } = input;
+  const { requests, timeout } = resolveDeployment(spec.deployment).infraValidation;
+  const timeoutMs = parseDuration(timeout);
+  const { infraValidateModel } = proxyActivities<Activities>({
+    // The activity enforces `timeout` itself (and fails non-retryably); this only bounds a lost worker.
+    startToCloseTimeout: timeoutMs + 120_000,
+    heartbeatTimeout: '30s',
+    retry: {
+      initialInterval: '2s',
+      backoffCoefficient: 2,
+      maximumAttempts: 3,
+      nonRetryableErrorTypes: ['InfraValidationFailed', 'ArtifactNotFoundError', 'ArtifactChecksumError'],
+    },
+  });
+  // Not a checklist stage (the run's stage list stays validate..deploy): MlopsStage, progress and a note show it.
+  tracker.begin('infra_validating');
+  tracker.note(`infra validation: ${requests} sample request(s) to a serving process loading ${model.modelUri}`);
+  try {
+    const result = await infraValidateModel.executeWithOptions(
+      { summary: `Infra-validate: ${requests} request(s) to a separate serving process` },
+      [{ spec, runId, ...model, requests, timeoutMs }],
+    );
+    tracker.note(
+      `infra validation passed: ${result.requests} request(s) answered by a serving process ready in ` +
+        `${(result.readyMs / 1000).toFixed(1)}s`,
+    );
+  } catch (err) {
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    if (!(cause instanceof ApplicationFailure) || cause.type !== 'InfraValidationFailed') throw err;
+    tracker.finish('failed', cause.message);
+    await record('failed', null, cause.message);
+    throw ApplicationFailure.nonRetryable(cause.message, 'InfraValidationFailed', { modelUri: model.modelUri });
+  }
 }
 
 /** The training loss line of the checklist: log loss for classifiers, RMSE for regression. */

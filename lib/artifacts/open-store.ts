@@ -6,6 +6,9 @@ import { ArtifactNotFoundError, ArtifactUriError } from './errors.js';
 import { FileArtifactStore, fileUriToPath } from './file-store.js';
 import { SHA256_SUFFIX, sha256Hex, verifySha256 } from './keys.js';
 import { getS3Object, parseS3Uri, S3ArtifactStore, sharedS3Client, type S3StoreOptions } from './s3-store.js';
+import { openFileStream, openS3Stream, type UriStream } from './uri-stream.js';
+
+export type { UriStream } from './uri-stream.js';
 
 export interface OpenStoreOptions {
   /** Settings of S3 stores (endpoint, path style, region; credentials always come from the AWS default chain). */
@@ -59,5 +62,23 @@ export async function readUri(uri: string, options: ReadUriOptions = {}): Promis
     if (recorded !== null) verifySha256(pathToFileURL(file).href, recorded.trim(), actual);
     return bytes;
   }
+  throw new ArtifactUriError(`unsupported URI (expected file:// or s3://): ${uri}`);
+}
+
+/**
+ * Opens the object at a `file://` or `s3://` URI for reading in chunks (files in 4 MiB chunks, S3 bodies as they
+ * arrive), so that memory does not grow with the object. Fails like {@link readUri} when opening: missing objects
+ * throw ArtifactNotFoundError naming the URI, unsupported URIs ArtifactUriError, and S3 client errors (unreachable
+ * endpoint) propagate. The sha256 is computed while streaming; after the last chunk it is verified against
+ * `expectedSha256` and the recorded checksum (S3 metadata, `.sha256` sidecar), so the end of the iteration may throw
+ * ArtifactChecksumError, and `stream.sha256()` gives it. Read the stream to the end or call `close()`.
+ */
+export async function openUriStream(uri: string, options: ReadUriOptions = {}): Promise<UriStream> {
+  if (uri.startsWith('s3://')) {
+    const loc = parseS3Uri(uri);
+    if (loc.key === '' || loc.key.endsWith('/')) throw new ArtifactUriError(`not an object URI: ${uri}`);
+    return openS3Stream(sharedS3Client(options.s3), loc, options.expectedSha256);
+  }
+  if (uri.startsWith('file:')) return openFileStream(fileUriToPath(uri, options.cwd), options.expectedSha256);
   throw new ArtifactUriError(`unsupported URI (expected file:// or s3://): ${uri}`);
 }

@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { forEachCsvRecord } from './csv-records.js';
+import { CsvRecordReader, forEachCsvRecord } from './csv-records.js';
 import { DatasetError } from './errors.js';
 
 const TEXT =
@@ -10,6 +10,26 @@ function collect(text: string, chunkBytes?: number): Array<[string[], number]> {
   const out: Array<[string[], number]> = [];
   forEachCsvRecord(new TextEncoder().encode(text), 't.csv', (r, lineOf) => out.push([r, lineOf()]), chunkBytes);
   return out;
+}
+
+/** Records and lines from pushing `text` in `pushBytes` pieces into a reader with `chunkBytes` segments. */
+function collectPushed(text: string, pushBytes: number, chunkBytes?: number): Array<[string[], number]> {
+  const out: Array<[string[], number]> = [];
+  const reader = new CsvRecordReader('t.csv', (r, lineOf) => out.push([r, lineOf()]), chunkBytes);
+  const bytes = new TextEncoder().encode(text);
+  for (let i = 0; i < bytes.length; i += pushBytes) reader.push(bytes.subarray(i, i + pushBytes));
+  reader.end();
+  return out;
+}
+
+function lineOfError(fn: () => unknown): number | undefined {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(DatasetError);
+    return (err as DatasetError).line;
+  }
+  throw new Error('expected a DatasetError');
 }
 
 describe('forEachCsvRecord', () => {
@@ -40,5 +60,30 @@ describe('forEachCsvRecord', () => {
       expect((error as DatasetError).line, `chunk ${size}`).toBe(5);
       expect((error as DatasetError).message).toMatch(/^t\.csv:5: malformed CSV \(CSV_QUOTE_NOT_CLOSED\)/);
     }
+  });
+
+  it('gives the same records when the bytes are pushed in pieces, for any segment size', () => {
+    const whole = collect(TEXT);
+    for (const pushBytes of [1, 2, 7, 64]) {
+      for (let size = 1; size <= TEXT.length + 1; size++) {
+        expect(collectPushed(TEXT, pushBytes, size), `push ${pushBytes}, segment ${size}`).toEqual(whole);
+      }
+    }
+  });
+
+  it('maps errors to file lines when the bytes are pushed in pieces', () => {
+    const text = 'a,b\n1,2\n3,4\n5,"open\n6,7\n';
+    for (const pushBytes of [1, 5, 64]) {
+      for (const size of [3, 8, 1000]) {
+        expect(
+          lineOfError(() => collectPushed(text, pushBytes, size)),
+          `push ${pushBytes}, segment ${size}`,
+        ).toBe(5);
+      }
+    }
+    expect(lineOfError(() => collectPushed('a,b\n1,2\n3,x"y\n', 1, 4))).toBe(3);
+    expect(
+      lineOfError(() => forEachCsvRecord(new TextEncoder().encode('a,b\n1,2\n3,x"y\n'), 't.csv', () => {}, 4)),
+    ).toBe(3);
   });
 });

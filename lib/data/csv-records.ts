@@ -2,18 +2,22 @@ import { CsvError, parse, type Options } from 'csv-parse/sync';
 import { DatasetError } from './errors.js';
 
 /**
- * Streams the records of CSV bytes through `csv-parse` in chunks of about 4 MiB, so a 3M-row file never exists
- * as one array of records and csv-parse runs without its per-record `info` object (which costs ~40%).
+ * Feeds CSV bytes through `csv-parse` in segments of about 4 MiB, so a 3M-row file never exists as one array of
+ * records and csv-parse runs without its per-record `info` object (which costs ~40%). The bytes may arrive whole
+ * ({@link forEachCsvRecord}) or in chunks of any size ({@link CsvRecordReader}): segments are cut at the same
+ * places either way, so both give the same records, lines and errors.
  *
- * Chunks end at a newline preceded by an even number of double quotes: in valid CSV such a newline is a record
+ * Segments end at a newline preceded by an even number of double quotes: in valid CSV such a newline is a record
  * boundary (quotes only open/close quoted fields, and an escaped quote is a pair). Invalid quoting still
- * fails inside csv-parse, with the line mapped back to the whole file.
+ * fails inside csv-parse, with the line mapped back to the whole file. Memory is one segment plus the chunk being
+ * scanned; a record longer than a segment (or an unclosed quote) extends its segment to the next balanced newline.
  */
 
 const CHUNK_BYTES = 4 << 20;
 const QUOTE = 0x22;
 const NEWLINE = 0x0a;
-// Explicit delimiters: every chunk (and every file with mixed line ends) splits records the same way.
+const BOM = [0xef, 0xbb, 0xbf] as const;
+// Explicit delimiters: every segment (and every file with mixed line ends) splits records the same way.
 const OPTIONS: Options = {
   trim: true,
   skip_empty_lines: true,
@@ -21,67 +25,135 @@ const OPTIONS: Options = {
   record_delimiter: ['\r\n', '\n', '\r'],
 };
 
+/** Called for every record: `lineOf()` gives the 1-based file line where it ends (lazily: call it only to report). */
+export type CsvRecordHandler = (record: string[], lineOf: () => number) => void;
+
 function countByte(bytes: Uint8Array, byte: number, from: number, to: number): number {
   let n = 0;
   for (let i = bytes.indexOf(byte, from); i !== -1 && i < to; i = bytes.indexOf(byte, i + 1)) n++;
   return n;
 }
 
-/** End (exclusive) of the chunk starting at `start`: after a newline with balanced quotes, or the end. */
-function chunkEnd(bytes: Uint8Array, start: number, chunkBytes: number): number {
-  const target = Math.min(bytes.length, start + chunkBytes);
-  if (target === bytes.length) return target;
-  let quotes = countByte(bytes, QUOTE, start, target);
-  let cut = target;
-  for (;;) {
-    const nl = bytes.indexOf(NEWLINE, cut);
-    if (nl === -1) return bytes.length;
-    quotes += countByte(bytes, QUOTE, cut, nl);
-    cut = nl + 1;
-    if (quotes % 2 === 0) return cut;
-  }
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /**
- * Calls `onRecord` for every CSV record (header included) in order: fields trimmed, blank lines skipped,
- * UTF-8 BOM removed, rows of any length. `lineOf()` gives the 1-based file line where the current record ends
- * (computed lazily: call it only for records you report). Throws {@link DatasetError} on malformed CSV.
- * `chunkBytes` is for tests.
+ * Incremental CSV records: {@link push} chunks of any size in order, then {@link end}. Calls `onRecord` for every
+ * record (header included) in order: fields trimmed, blank lines skipped, UTF-8 BOM removed, rows of any length.
+ * Throws {@link DatasetError} on malformed CSV (from `push` or `end`). `chunkBytes` (segment size) is for tests.
  */
-export function forEachCsvRecord(
-  bytes: Uint8Array,
-  source: string,
-  onRecord: (record: string[], lineOf: () => number) => void,
-  chunkBytes = CHUNK_BYTES,
-): void {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let start = buffer.length >= 3 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
-  let firstLine = 1;
-  while (start < buffer.length) {
-    const end = chunkEnd(buffer, start, Math.max(1, chunkBytes));
-    const chunk = buffer.subarray(start, end);
-    const chunkLine = firstLine;
+export class CsvRecordReader {
+  /** Bytes of the current segment received so far (not yet parsed). */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** Double quotes in the current segment up to the scan position, mod 2. */
+  private oddQuotes = false;
+  /** The first bytes, held until it is known whether they start with a BOM. */
+  private head: Buffer | null = Buffer.alloc(0);
+  /** File line of the current segment's first line. */
+  private firstLine = 1;
+  private readonly chunkBytes: number;
+
+  constructor(
+    private readonly source: string,
+    private readonly onRecord: CsvRecordHandler,
+    chunkBytes = CHUNK_BYTES,
+  ) {
+    this.chunkBytes = Math.max(1, chunkBytes);
+  }
+
+  /** Parses every complete segment the bytes so far hold. */
+  push(bytes: Uint8Array): void {
+    let chunk = asBuffer(bytes);
+    if (this.head !== null) {
+      const head = this.head.length === 0 ? chunk : Buffer.concat([this.head, chunk]);
+      if (head.length < BOM.length && BOM.every((b, i) => i >= head.length || head[i] === b)) {
+        this.head = head; // could still be a BOM
+        return;
+      }
+      this.head = null;
+      chunk = head.length >= 3 && BOM.every((b, i) => head[i] === b) ? head.subarray(3) : head;
+    }
+    while (chunk.length > 0) {
+      // Quotes are counted up to `target` (the segment's nominal end), then newline by newline after it.
+      let scan = Math.min(chunk.length, Math.max(0, this.chunkBytes - this.pendingBytes));
+      if (countByte(chunk, QUOTE, 0, scan) % 2 === 1) this.oddQuotes = !this.oddQuotes;
+      let cut = -1;
+      while (cut === -1 && scan < chunk.length) {
+        const nl = chunk.indexOf(NEWLINE, scan);
+        const stop = nl === -1 ? chunk.length : nl + 1;
+        if (countByte(chunk, QUOTE, scan, stop) % 2 === 1) this.oddQuotes = !this.oddQuotes;
+        scan = stop;
+        if (nl !== -1 && !this.oddQuotes) cut = stop;
+      }
+      if (cut === -1) {
+        this.pending.push(chunk);
+        this.pendingBytes += chunk.length;
+        return;
+      }
+      this.pending.push(chunk.subarray(0, cut));
+      this.flush();
+      chunk = chunk.subarray(cut);
+    }
+  }
+
+  /** Parses the rest (the last segment need not end with a newline). */
+  end(): void {
+    if (this.head !== null) {
+      const head = this.head;
+      this.head = null;
+      if (head.length > 0) this.pending.push(head);
+    }
+    this.flush();
+  }
+
+  private flush(): void {
+    const segment = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.oddQuotes = false;
+    if (segment.length > 0) this.parseSegment(segment);
+  }
+
+  private parseSegment(segment: Buffer): void {
+    const segmentLine = this.firstLine;
     let records: string[][];
     try {
-      records = parse(chunk, OPTIONS);
+      records = parse(segment, OPTIONS);
     } catch (err) {
       if (err instanceof CsvError) {
-        const line = typeof err.lines === 'number' ? chunkLine - 1 + err.lines : undefined;
-        throw new DatasetError(source, `malformed CSV (${err.code}): ${err.message.replace(/ at line \d+/, '')}`, line);
+        const line = typeof err.lines === 'number' ? segmentLine - 1 + err.lines : undefined;
+        const message = `malformed CSV (${err.code}): ${err.message.replace(/ at line \d+/, '')}`;
+        throw new DatasetError(this.source, message, line);
       }
       throw err;
     }
     let lines: number[] | null = null;
     for (let i = 0; i < records.length; i++) {
       const index = i;
-      onRecord(records[i] as string[], () => {
-        lines ??= (parse(chunk, { ...OPTIONS, info: true }) as unknown as Array<{ info: { lines: number } }>).map(
+      this.onRecord(records[i] as string[], () => {
+        lines ??= (parse(segment, { ...OPTIONS, info: true }) as unknown as Array<{ info: { lines: number } }>).map(
           (r) => r.info.lines,
         );
-        return chunkLine - 1 + (lines[index] ?? 0);
+        return segmentLine - 1 + (lines[index] ?? 0);
       });
     }
-    firstLine += countByte(buffer, NEWLINE, start, end);
-    start = end;
+    this.firstLine += countByte(segment, NEWLINE, 0, segment.length);
   }
+}
+
+/**
+ * Calls `onRecord` for every CSV record of `bytes` (header included), as {@link CsvRecordReader} does.
+ * Throws {@link DatasetError} on malformed CSV. `chunkBytes` is for tests.
+ */
+export function forEachCsvRecord(
+  bytes: Uint8Array,
+  source: string,
+  onRecord: CsvRecordHandler,
+  chunkBytes = CHUNK_BYTES,
+): void {
+  const reader = new CsvRecordReader(source, onRecord, chunkBytes);
+  reader.push(bytes);
+  reader.end();
 }

@@ -1,4 +1,5 @@
 import type {
+  ApprovalRecord,
   Deployment,
   DeployedModel,
   FeedbackEntry,
@@ -94,6 +95,16 @@ export interface ModelRegistry {
   reportReplica(status: ReplicaStatus): Promise<void>;
   /** Replicas serving `model` whose reported `heartbeatAt` is within `freshWithinMs` of the database's clock. */
   listReplicas(model: string, freshWithinMs: number): Promise<ReplicaStatus[]>;
+
+  /**
+   * Records the approval decision of a pipeline run. Idempotent on `runId`: the first decision stands; a later call
+   * only fills in a version that was null. `decidedBy` must not be empty.
+   */
+  recordApproval(input: Omit<ApprovalRecord, 'recordedAt'>): Promise<void>;
+  /** The approval decision of a pipeline run, or null. */
+  getApproval(runId: string): Promise<ApprovalRecord | null>;
+  /** Approval decisions of a model, oldest first. */
+  listApprovals(model: string): Promise<ApprovalRecord[]>;
 
   /** Monitoring and controller records. */
   recordMonitorReport(input: {

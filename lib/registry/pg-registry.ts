@@ -5,6 +5,7 @@
  */
 import pg from 'pg';
 import type { ModelRegistry } from './model-registry.js';
+import * as approvals from './pg-approvals.js';
 import { guard, migrate, type MigrateLogger } from './pg-db.js';
 import * as deployments from './pg-deployments.js';
 import * as metadata from './pg-metadata.js';
@@ -83,6 +84,9 @@ export function createPgRegistry(options: PgRegistryOptions): PgModelRegistry {
     recordPipelineRun: (input) => guard('recordPipelineRun', () => metadata.recordPipelineRun(pool, input)),
     recordStage: (stage) => guard('recordStage', () => metadata.recordStage(pool, stage)),
     finishPipelineRun: (input) => guard('finishPipelineRun', () => metadata.finishPipelineRun(pool, input)),
+    recordApproval: (input) => guard('recordApproval', () => approvals.recordApproval(pool, input)),
+    getApproval: (runId) => guard('getApproval', () => approvals.getApproval(pool, runId)),
+    listApprovals: (model) => guard('listApprovals', () => approvals.listApprovals(pool, model)),
     recordMonitorReport: (input) => guard('recordMonitorReport', () => metadata.recordMonitorReport(pool, input)),
     recordRetrainDecision: (input) => guard('recordRetrainDecision', () => metadata.recordRetrainDecision(pool, input)),
 

@@ -71,8 +71,8 @@ export async function registerVersion(
     async (client) => {
       await client.query('INSERT INTO models (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [input.model]);
       await lockModel(client, input.model);
-      const existing = await client.query<{ model: string; version: number }>(
-        'SELECT model, version FROM model_versions WHERE run_id = $1',
+      const existing = await client.query<{ model: string; version: number; artifact_sha256: string }>(
+        'SELECT model, version, artifact_sha256 FROM model_versions WHERE run_id = $1',
         [input.runId],
       );
       const found = existing.rows[0];
@@ -80,6 +80,14 @@ export async function registerVersion(
         if (found.model !== input.model) {
           throw new RegistryConflictError(
             `registry: run ${input.runId} already registered version ${found.version} of model ${found.model}, not ${input.model}`,
+          );
+        }
+        if (found.artifact_sha256 !== input.artifactSha256) {
+          // The same run produced different bytes (e.g. a reset run retrained into the same key): never let the
+          // version silently point at an artifact that no longer matches its checksum.
+          throw new RegistryConflictError(
+            `registry: run ${input.runId} already registered ${found.model} v${found.version} with artifact sha256 ` +
+              `${found.artifact_sha256}, but this attempt has ${input.artifactSha256}`,
           );
         }
         return { version: num(found.version), created: false };

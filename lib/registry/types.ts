@@ -16,6 +16,8 @@ export interface Lineage {
   hyperparameters: Record<string, number | string | boolean>;
   /** Version that was champion when this one was trained, if any. */
   parentVersion: number | null;
+  /** The approval decision when the spec required one (`deployment.approval`): who approved or rejected, and why. */
+  approval?: { decision: 'approved' | 'rejected'; by: string; reason: string; decidedAt: string; timedOut: boolean };
 }
 
 /** What `registerVersion` needs. Registration is idempotent on `runId`. */
@@ -103,4 +105,21 @@ export interface ReplicaStatus {
   loadedAt: string | null;
   heartbeatAt: string;
   error: string | null;
+}
+
+/** A human's (or the timeout's) decision on a pipeline run's candidate; one per run. */
+export interface ApprovalRecord {
+  /** Workflow ID of the pipeline run. */
+  runId: string;
+  model: string;
+  /** Version the run registered (null when recorded before registration). */
+  version: number | null;
+  decision: 'approved' | 'rejected';
+  /** True when nobody decided in time and the spec's `onTimeout` applied. */
+  timedOut: boolean;
+  /** Who decided (`timeout` for a timed-out approval). */
+  by: string;
+  reason: string;
+  decidedAt: string;
+  recordedAt: string;
 }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { alertsSchema } from './alerts-spec.js';
+import { deploymentSchema } from './deployment-spec.js';
 import { durationSchema } from './duration.js';
 import { evaluationProblems, evaluationSchema, type metricNameSchema } from './evaluation-spec.js';
 
@@ -53,12 +55,6 @@ const datasetSchema = z.strictObject({
     .optional(),
 });
 
-const deploymentSchema = z.strictObject({
-  strategy: z.enum(['replace']).default('replace'),
-  /** How long the deploy waits for serving replicas to report the new version loaded. */
-  readyTimeout: durationSchema.default('60s'),
-});
-
 const retrainingSchema = z.strictObject({
   /**
    * After a run ends, automatic triggers (drift, performance, schedule) wait this long before the next run, so a
@@ -98,6 +94,7 @@ export const pipelineSpecSchema = z
     monitoring: monitoringSchema.prefault({}),
     retraining: retrainingSchema.default({ cooldown: '10m' }),
     schedule: scheduleSchema.optional(),
+    alerts: alertsSchema.prefault({}),
   })
   .superRefine((spec, ctx) => {
     const seen = new Map<string, number>();

@@ -43,7 +43,7 @@ export function describeRegistrySuite(name: string, backend: () => RegistryBacke
         await Promise.all(others.map((r) => r.close()));
       }
       const rows = await registry.pool.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY id`);
-      expect(rows.rows.map((r) => r.name)).toEqual(['0001_registry']);
+      expect(rows.rows.map((r) => r.name)).toEqual(['0001_registry', '0002_approvals']);
     });
 
     it('migrates a fresh database from several registries at once', async () => {
@@ -51,9 +51,9 @@ export function describeRegistrySuite(name: string, backend: () => RegistryBacke
       const regs = [1, 2, 3].map(() => createPgRegistry({ connectionString: fresh.url, maxConnections: 2 }));
       try {
         const applied = await Promise.all(regs.map((r) => r.migrateVerbose()));
-        expect(applied.flat()).toEqual(['0001_registry']);
+        expect(applied.flat()).toEqual(['0001_registry', '0002_approvals']);
         const rows = await regs[0]!.pool.query(`SELECT name FROM ${MIGRATIONS_TABLE}`);
-        expect(rows.rowCount).toBe(1);
+        expect(rows.rowCount).toBe(2);
       } finally {
         await Promise.all(regs.map((r) => r.close()));
         await fresh.drop();
@@ -66,6 +66,10 @@ export function describeRegistrySuite(name: string, backend: () => RegistryBacke
       expect(await registry.registerVersion(input)).toEqual({ version: 1, created: false });
       const concurrent = await Promise.all([1, 2, 3, 4].map(() => registry.registerVersion(input)));
       expect(concurrent).toEqual(Array(4).fill({ version: 1, created: false }));
+      // The same run with different bytes is a conflict, never a silent re-point.
+      await expect(registry.registerVersion({ ...input, artifactSha256: 'f'.repeat(64) })).rejects.toThrow(
+        /already registered idem v1 with artifact sha256/,
+      );
 
       const v = await registry.getVersion('idem', 1);
       expect(v).not.toBeNull();
@@ -130,6 +134,67 @@ export function describeRegistrySuite(name: string, backend: () => RegistryBacke
         versions: 3,
         updatedAt: expect.stringMatching(ISO) as unknown,
       });
+    });
+
+    it('records approval decisions per pipeline run: first decision stands, version filled in later', async () => {
+      const model = 'approvals';
+      await registry.registerVersion(newVersion(model, 'run-appr-1'));
+      const decidedAt = '2026-11-23T10:00:00.123Z';
+      // Recorded before registration (no version yet), then again with the version: the decision stays.
+      await registry.recordApproval({
+        runId: 'run-appr-1',
+        model,
+        version: null,
+        decision: 'approved',
+        timedOut: false,
+        by: 'alice',
+        reason: 'A/B looks good',
+        decidedAt,
+      });
+      await registry.recordApproval({
+        runId: 'run-appr-1',
+        model,
+        version: 1,
+        decision: 'rejected',
+        timedOut: true,
+        by: 'bob',
+        reason: 'retry',
+        decidedAt: new Date().toISOString(),
+      });
+      const first = await registry.getApproval('run-appr-1');
+      expect(first).toEqual({
+        runId: 'run-appr-1',
+        model,
+        version: 1,
+        decision: 'approved',
+        timedOut: false,
+        by: 'alice',
+        reason: 'A/B looks good',
+        decidedAt,
+        recordedAt: expect.stringMatching(ISO) as unknown,
+      });
+      await registry.recordApproval({
+        runId: 'run-appr-2',
+        model,
+        version: null,
+        decision: 'rejected',
+        timedOut: true,
+        by: 'timeout',
+        reason: 'approval timed out after 3s',
+        decidedAt: '2026-11-23T11:00:00.000Z',
+      });
+      const listed = await registry.listApprovals(model);
+      expect(listed.map((a) => [a.runId, a.decision, a.timedOut, a.version])).toEqual([
+        ['run-appr-1', 'approved', false, 1],
+        ['run-appr-2', 'rejected', true, null],
+      ]);
+      expect(await registry.getApproval('run-appr-none')).toBeNull();
+      expect(await registry.listApprovals('no-such-model')).toEqual([]);
+      await expect(registry.recordApproval({ ...first!, runId: 'run-appr-3', by: ' ' })).rejects.toBeInstanceOf(
+        TypeError,
+      );
+      // A version that does not exist is refused by the foreign key.
+      await expect(registry.recordApproval({ ...first!, runId: 'run-appr-4', version: 99 })).rejects.toThrow();
     });
 
     it('sets and reads tags', async () => {
