@@ -9,12 +9,15 @@ import { type SliceMetrics, sliceMetrics } from '../lib/eval/slices.js';
 import { evaluateTask, type TaskEvaluation } from '../lib/eval/task-metrics.js';
 import { type EvaluationSlicesSpec, resolveEvaluation } from '../lib/spec/evaluation-spec.js';
 import type { PipelineSpec } from '../lib/spec/pipeline-spec.js';
+import { predictionProfile } from '../lib/stats/prediction-drift.js';
 import type { ActivityDeps } from './deps.js';
 import { permanentErrorsAreFinal } from './errors.js';
 
 /** A model's metrics on the holdout: overall (with multiclass details) and per slice. */
 interface Scored extends TaskEvaluation {
   slices: SliceMetrics[];
+  /** The model's output per holdout row (the number serving logs as the score). */
+  scores: Float32Array;
 }
 
 async function scoreModel(
@@ -33,15 +36,16 @@ async function scoreModel(
         `the model predicts a ${model.label.task} label; the spec's task is ${spec.label.task}`,
       );
     const labels = holdout.label ?? new Array<string | null>(holdout.rowCount).fill(null);
+    const predictions = await model.predictTable(holdout);
     const input = {
       task: spec.label.task,
-      predictions: await model.predictTable(holdout),
+      predictions,
       labels,
       positive: spec.label.positive,
       classes: model.label.classes,
       labelName: spec.label.name,
     };
-    const overall = evaluateTask(input);
+    const overall = { ...evaluateTask(input), scores: predictions.scores };
     if (slices === null) return { ...overall, slices: [] };
     const labelled = labels.flatMap((v, r) => (v === null ? [] : [r]));
     const options = { features: slices.features, minRows: slices.minRows, rows: labelled };
@@ -128,6 +132,8 @@ export function createEvaluateModel(deps: ActivityDeps) {
         championDetails: champion && details(champion),
         slices: slices && { ...slices, candidate: candidate.slices, champion: champion?.slices ?? null },
         decision,
+        // The reference of prediction drift in monitoring: the candidate's outputs on this holdout.
+        predictionProfile: predictionProfile(candidate.scores),
       };
       const ref = await deps.artifacts.put(
         `models/${spec.model}/runs/${runId}/evaluation.json`,

@@ -1,9 +1,10 @@
 import type { MonitorStatus, MonitorWindowInput, MonitorWindowReport } from '../contracts/monitoring.js';
-import type { DatasetProfile } from '../lib/data/profile.js';
+import type { DatasetProfile, NumericProfile } from '../lib/data/profile.js';
 import { recordsToTable } from '../lib/data/split.js';
 import { binaryMetricsForLabels } from '../lib/eval/metrics.js';
 import type { FeatureSpec } from '../lib/spec/pipeline-spec.js';
 import { computeDrift } from '../lib/stats/drift.js';
+import { predictionDrift as scorePredictionDrift } from '../lib/stats/prediction-drift.js';
 import type { ActivityDeps } from './deps.js';
 import { permanentErrorsAreFinal } from './errors.js';
 
@@ -18,6 +19,33 @@ function quantile(sorted: readonly number[], q: number): number {
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+type PredictionDriftReport = NonNullable<MonitorWindowReport['predictionDrift']> | null;
+
+/**
+ * Drift of the served outputs against the version's outputs on its evaluation holdout (the prediction profile in the
+ * evaluation evidence); null for versions evaluated before that profile existed, or when it cannot be read.
+ */
+async function outputDrift(
+  deps: ActivityDeps,
+  model: string,
+  version: number,
+  logged: ReadonlyArray<{ score: number | null; prediction: string | number }>,
+): Promise<PredictionDriftReport> {
+  const evidenceUri = ((await deps.registry.getVersion(model, version))?.decision as { evidenceUri?: unknown } | null)
+    ?.evidenceUri;
+  if (typeof evidenceUri !== 'string') return null;
+  try {
+    const evidence = JSON.parse(new TextDecoder().decode(await deps.artifacts.get(evidenceUri))) as {
+      predictionProfile?: NumericProfile;
+    };
+    if (evidence.predictionProfile === undefined) return null;
+    const scores = logged.map((p) => p.score ?? (typeof p.prediction === 'number' ? p.prediction : NaN));
+    return scorePredictionDrift(evidence.predictionProfile, scores);
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -56,6 +84,7 @@ export function createMonitorModel(deps: ActivityDeps) {
       let status: MonitorStatus = 'ok';
       const parts: string[] = [`${logged.length} predictions, ${labelledRows.length} labelled`];
       let drift: MonitorWindowReport['drift'] = null;
+      let predictionDrift: PredictionDriftReport = null;
       if (logged.length < input.minSamples) {
         status = 'insufficient_data';
         parts.push(`fewer than ${input.minSamples} predictions: drift not judged`);
@@ -87,6 +116,12 @@ export function createMonitorModel(deps: ActivityDeps) {
         };
         parts.push(report.summary);
         if (report.datasetDrift) status = 'drift';
+        predictionDrift = await outputDrift(deps, model, version, logged);
+        if (predictionDrift)
+          parts.push(
+            `prediction drift ${predictionDrift.drifted ? 'yes' : 'no'} ` +
+              `(${predictionDrift.method} ${predictionDrift.score.toFixed(3)})`,
+          );
       }
 
       let performance: MonitorWindowReport['performance'] = null;
@@ -125,6 +160,7 @@ export function createMonitorModel(deps: ActivityDeps) {
         predictions: logged.length,
         labelled: labelledRows.length,
         drift,
+        predictionDrift,
         performance,
         latencyMs,
         summary: `${status}: ${parts.join('; ')}`,

@@ -26,6 +26,11 @@ export interface MonitorWindowReport {
   labelled: number;
   drift: { share: number; datasetDrift: boolean; features: FeatureDriftScore[] } | null;
   performance: { metric: string; value: number; floor: number | null } | null;
+  /**
+   * Drift of the model's outputs against its outputs on the evaluation holdout (informational: it does not change
+   * `status`); absent when the version's evaluation evidence has no prediction profile or too few predictions.
+   */
+  predictionDrift?: { method: DriftMethod; score: number; threshold: number; drifted: boolean } | null;
   latencyMs: { p50: number; p99: number } | null;
   /** One human line, e.g. "drift: 4/7 features (plan 0.61, tenure_months 0.44)". */
   summary: string;

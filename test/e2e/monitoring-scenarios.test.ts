@@ -6,6 +6,7 @@
  *  - concept drift (features as in training, the label relationship flipped) -> no drift, performance degraded;
  *  - labels stop arriving -> no false alarm, and the window says labels are missing;
  *  - a noisy but stable stream -> no alarm over 50 windows.
+ * Each window also reports prediction drift (served outputs vs the outputs on the evaluation holdout).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -133,6 +134,10 @@ describe('monitoring scenarios on a deployed model', () => {
     expect(report.drift?.datasetDrift).toBe(true);
     const drifted = report.drift?.features.filter((f) => f.drifted).map((f) => f.name);
     expect(drifted).toEqual(expect.arrayContaining(['tenure_months', 'monthly_charges']));
+    // The model's outputs move with its inputs: prediction drift against the evaluation holdout's outputs.
+    // (a 600-row holdout: KS, as Evidently picks for a reference of at most 1000 rows)
+    expect(report.predictionDrift).toMatchObject({ method: 'ks', drifted: true });
+    expect(report.summary).toMatch(/prediction drift yes \(ks \d\.\d{3}\)/);
   });
 
   it(
@@ -153,6 +158,7 @@ describe('monitoring scenarios on a deployed model', () => {
     expect(report.labelled).toBe(0);
     expect(report.performance).toBeNull();
     expect(report.summary).toMatch(/labels missing: 0 of 600 predictions have feedback/);
+    expect(report.predictionDrift?.drifted).toBe(false);
   });
 
   it('a noisy but stable stream raises no alarm over 50 windows', { timeout: 240_000 }, async () => {
