@@ -91,7 +91,7 @@ export async function runDemo(opts: DemoOptions): Promise<{ v1: number; v2: numb
       const s = await client.workflow.getHandle(monitorWorkflowId(spec.model)).query('monitorStatus');
       const st = s as { last: { status: string; summary: string } | null };
       return st.last && st.last.status !== 'insufficient_data' ? st.last : null;
-    }).then((last) => print(`  monitor: ${last.status}: ${last.summary}`));
+    }).then((last) => print(`  monitor: ${last.summary}`)); // the summary starts with the status
 
     print('\n== 6. the world changes: new labelled data lands and traffic drifts');
     await writeChurnDataset(datasetPath, { rows: 6000, seed: 43, drift: 1 });
