@@ -52,6 +52,36 @@ export function numericBinPlan(lo: number, hi: number, cells: number, edges: rea
 }
 
 /**
+ * The values that fall off the grid: missing ones, and those below `lo` or at/above `hi` with their sums (so the
+ * distance's tails are exact). Rare in both passes, so kept out of their inner loops.
+ */
+class OffGrid {
+  missing = 0;
+  under = 0;
+  underSum = 0;
+  over = 0;
+  overSum = 0;
+
+  constructor(private readonly lo: number) {}
+
+  add(v: number): void {
+    if (v !== v) this.missing++;
+    else if (v < this.lo) {
+      this.under++;
+      this.underSum += v;
+    } else {
+      this.over++;
+      this.overSum += v;
+    }
+  }
+
+  counts(lo: number, hi: number, cells: Float64Array, bins: Float64Array): NumericBinCounts {
+    const { under, underSum, over, overSum, missing } = this;
+    return { grid: { lo, hi, cells, under, underSum, over, overSum }, bins, missing };
+  }
+}
+
+/**
  * Counts `values` (NaN = missing) on the plan's grid only (no coarse bins: `bins` is empty): the hot path of the
  * Wasserstein distance, one increment per value.
  */
@@ -60,11 +90,7 @@ export function gridNumeric(values: Float64Array, plan: NumericBinPlan): Numeric
   // Two interleaved count arrays: consecutive values in the same cell do not wait on each other's increment.
   const even = new Uint32Array(cells);
   const odd = new Uint32Array(cells);
-  let missing = 0;
-  let under = 0;
-  let underSum = 0;
-  let over = 0;
-  let overSum = 0;
+  const off = new OffGrid(lo);
   const n = values.length;
   const pairs = n - (n % 2);
   for (let i = 0; i < pairs; i += 2) {
@@ -73,40 +99,19 @@ export function gridNumeric(values: Float64Array, plan: NumericBinPlan): Numeric
     const t = (v - lo) * scale;
     const u = (w - lo) * scale;
     if (t >= 0 && t < cells) even[t | 0] = (even[t | 0] as number) + 1;
-    else if (v !== v) missing++;
-    else if (v < lo) {
-      under++;
-      underSum += v;
-    } else {
-      over++;
-      overSum += v;
-    }
+    else off.add(v);
     if (u >= 0 && u < cells) odd[u | 0] = (odd[u | 0] as number) + 1;
-    else if (w !== w) missing++;
-    else if (w < lo) {
-      under++;
-      underSum += w;
-    } else {
-      over++;
-      overSum += w;
-    }
+    else off.add(w);
   }
-  if (pairs < n) {
-    const v = values[pairs] as number;
+  for (let i = pairs; i < n; i++) {
+    const v = values[i] as number;
     const t = (v - lo) * scale;
     if (t >= 0 && t < cells) even[t | 0] = (even[t | 0] as number) + 1;
-    else if (v !== v) missing++;
-    else if (v < lo) {
-      under++;
-      underSum += v;
-    } else {
-      over++;
-      overSum += v;
-    }
+    else off.add(v);
   }
   const fine = new Float64Array(cells);
   for (let c = 0; c < cells; c++) fine[c] = (even[c] as number) + (odd[c] as number);
-  return { grid: { lo, hi, cells: fine, under, underSum, over, overSum }, bins: new Float64Array(0), missing };
+  return off.counts(lo, hi, fine, new Float64Array(0));
 }
 
 /** Counts `values` (NaN = missing) on a plan: grid and coarse bins. See the module comment. */
@@ -114,11 +119,7 @@ export function binNumeric(values: Float64Array, plan: NumericBinPlan): NumericB
   const { lo, hi, cells, scale, edges, cellBin } = plan;
   const fine = new Float64Array(cells);
   const bins = new Float64Array(edges.length + 1);
-  let missing = 0;
-  let under = 0;
-  let underSum = 0;
-  let over = 0;
-  let overSum = 0;
+  const off = new OffGrid(lo);
   const n = values.length;
   for (let i = 0; i < n; i++) {
     const v = values[i] as number;
@@ -129,17 +130,13 @@ export function binNumeric(values: Float64Array, plan: NumericBinPlan): NumericB
       const b = cellBin[c] as number;
       const k = b >= 0 ? b : binIndex(edges, v);
       bins[k] = (bins[k] as number) + 1;
-    } else if (v === v) {
-      if (v < lo) {
-        under++;
-        underSum += v;
-      } else {
-        over++;
-        overSum += v;
+    } else {
+      off.add(v);
+      if (v === v) {
+        const k = binIndex(edges, v);
+        bins[k] = (bins[k] as number) + 1;
       }
-      const k = binIndex(edges, v);
-      bins[k] = (bins[k] as number) + 1;
-    } else missing++;
+    }
   }
-  return { grid: { lo, hi, cells: fine, under, underSum, over, overSum }, bins, missing };
+  return off.counts(lo, hi, fine, bins);
 }
