@@ -28,11 +28,21 @@ describe('dictionary codes of categorical columns', () => {
       recordsToTable(generateTraffic({ rows: 5000, seed: 1 }).records, spec.features),
       spec.features,
     );
-    const current = recordsToTable(generateTraffic({ rows: 3000, seed: 5, drift: 0.5 }).records, spec.features);
+    const current = recordsToTable(generateTraffic({ rows: 3003, seed: 5, drift: 0.5 }).records, spec.features);
     expect(Object.keys(current.categoricalCodes ?? {})).toEqual(['plan', 'region', 'contract']);
     const fast = computeDrift(profile, current, { driftShare: 0.5 });
     const { categoricalCodes: _codes, ...plain } = current;
     const slow = computeDrift(profile, plain, { driftShare: 0.5 });
     expect(fast).toEqual(slow);
+  });
+
+  it('refuse codes outside the dictionary instead of dropping them from the counts', () => {
+    const csv = 'plan,n\nbasic,1\npremium,2\nbasic,3\n';
+    const { table } = readDataset(new TextEncoder().encode(csv), { format: 'csv', features, source: 't.csv' });
+    const profile = profileTable(table, features);
+    const codes = table.categoricalCodes?.plan;
+    if (codes === undefined) throw new Error('no codes');
+    const broken = { ...table, categoricalCodes: { plan: { ...codes, codes: Int32Array.from([0, 2, 1]) } } };
+    expect(() => computeDrift(profile, broken, { driftShare: 0.5 })).toThrow(/1 categorical code\(s\) outside/);
   });
 });

@@ -169,28 +169,42 @@ function numericDrift(profile: NumericProfile, values: Float64Array, method: Dri
 }
 
 /**
- * Adds the bin counts of dictionary codes (-1 = missing) to `out`. Two interleaved count arrays, so rows of the
- * same category in a row do not wait on each other's increment.
+ * Adds the bin counts of dictionary codes (-1 = missing, else an index into the dictionary of `binOf.length`
+ * entries, as the readers build them) to `out`. The codes themselves are counted first (slot code + 1, so missing
+ * is slot 0), in four interleaved lanes so rows of the same category in a row do not wait on each other's
+ * increment; the per-code counts are then folded into bins through `binOf`, once per distinct code.
  */
 function countCodes(codes: Int32Array, binOf: Int32Array, missingBin: number, out: Float64Array): void {
-  const even = new Uint32Array(out.length);
-  const odd = new Uint32Array(out.length);
+  const slots = binOf.length + 1;
+  const lanes = new Uint32Array(slots * 4);
   const n = codes.length;
-  const pairs = n - (n % 2);
-  for (let i = 0; i < pairs; i += 2) {
-    const a = codes[i] as number;
-    const b = codes[i + 1] as number;
-    const ka = a < 0 ? missingBin : (binOf[a] as number);
-    const kb = b < 0 ? missingBin : (binOf[b] as number);
-    even[ka] = (even[ka] as number) + 1;
-    odd[kb] = (odd[kb] as number) + 1;
+  const quads = n - (n % 4);
+  for (let i = 0; i < quads; i += 4) {
+    const a = ((codes[i] as number) + 1) << 2;
+    const b = (((codes[i + 1] as number) + 1) << 2) + 1;
+    const c = (((codes[i + 2] as number) + 1) << 2) + 2;
+    const d = (((codes[i + 3] as number) + 1) << 2) + 3;
+    lanes[a] = (lanes[a] as number) + 1;
+    lanes[b] = (lanes[b] as number) + 1;
+    lanes[c] = (lanes[c] as number) + 1;
+    lanes[d] = (lanes[d] as number) + 1;
   }
-  if (pairs < n) {
-    const a = codes[pairs] as number;
-    const ka = a < 0 ? missingBin : (binOf[a] as number);
-    even[ka] = (even[ka] as number) + 1;
+  for (let i = quads; i < n; i++) {
+    const a = ((codes[i] as number) + 1) << 2;
+    lanes[a] = (lanes[a] as number) + 1;
   }
-  for (let k = 0; k < out.length; k++) out[k] = (out[k] as number) + (even[k] as number) + (odd[k] as number);
+  let counted = 0;
+  for (let slot = 0; slot < slots; slot++) {
+    const k = slot << 2;
+    const count = (lanes[k] as number) + (lanes[k + 1] as number) + (lanes[k + 2] as number) + (lanes[k + 3] as number);
+    counted += count;
+    if (count === 0) continue;
+    const bin = slot === 0 ? missingBin : (binOf[slot - 1] as number);
+    out[bin] = (out[bin] as number) + count;
+  }
+  // A code outside [-1, dictionary size) lands outside `lanes` and is dropped by the typed array: refuse a wrong count.
+  if (counted !== n)
+    throw new RangeError(`${n - counted} categorical code(s) outside the dictionary of ${binOf.length}`);
 }
 
 function categoricalDrift(
