@@ -4,13 +4,7 @@ import { DatasetError } from '../lib/data/errors.js';
 import { readDatasetStream } from '../lib/data/read-dataset-stream.js';
 import { profileTable, type DatasetProfile } from '../lib/data/profile.js';
 import { skewIssues } from '../lib/data/skew.js';
-import {
-  datasetSha256,
-  readDataset,
-  schemaFingerprint,
-  type ReadDatasetOptions,
-  type ReadDatasetResult,
-} from '../lib/data/read-dataset.js';
+import { schemaFingerprint, type ReadDatasetOptions, type ReadDatasetResult } from '../lib/data/read-dataset.js';
 import { splitTable, stratifiesByLabel, tableToCsv } from '../lib/data/split.js';
 import { topProblems, validateDataset } from '../lib/data/validate.js';
 import type { ActivityDeps } from './deps.js';
@@ -23,8 +17,8 @@ import { permanentErrorsAreFinal } from './errors.js';
  * tasks, random for regression. Split and profile are content-addressed by dataset version, seed, fraction and
  * stratification, so re-running on the same data reuses them.
  *
- * CSV and JSONL datasets are parsed as they stream in (memory: the table, not the file); Parquet needs random
- * access and is read whole.
+ * CSV and JSONL datasets are parsed as they stream in; Parquet is spooled to a temporary file as it streams in and
+ * read by column chunk (memory: the table, not the file, in both cases).
  */
 export function createValidateData(deps: ActivityDeps) {
   return async function validateData(input: ValidateDataInput): Promise<ValidateDataResult> {
@@ -149,13 +143,6 @@ async function readVersionedDataset(
       );
     }
   };
-  if (spec.dataset.format === 'parquet') {
-    const bytes = await deps.readUri(uri);
-    const sha256 = datasetSha256(bytes);
-    checkVersion(sha256);
-    heartbeat();
-    return { read: readDataset(bytes, options), sha256 };
-  }
   const stream = await deps.readUriStream(uri);
   const source = stream[Symbol.asyncIterator]();
   let sourceFailed = false;

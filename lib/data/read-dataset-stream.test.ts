@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FeatureSpec } from '../spec/pipeline-spec.js';
 import { readDataset, type DatasetFormat, type ReadDatasetOptions } from './read-dataset.js';
@@ -170,15 +172,36 @@ describe('readDatasetStream equals readDataset', () => {
     );
   }, 120_000);
 
-  it('collects Parquet chunks and reads them whole', async () => {
-    const bytes = readFileSync(new URL('../../test/fixtures/data/parquet/churn.parquet', import.meta.url));
-    const options: ReadDatasetOptions = {
-      format: 'parquet',
-      features: [{ name: 'tenure_months', type: 'numeric', constraints: { nullable: true, maxMissingRate: 1 } }],
-      labelName: 'churned',
-      source: 'churn.parquet',
-    };
-    await expectSameAsWhole(bytes, options, [1000, 1 << 20]);
-    await expectSameAsWhole(bytes.subarray(0, 100), options, [7]);
+  it('spools Parquet to a temporary file and reads it by ranges: same result or error as the whole read', async () => {
+    const spoolDir = mkdtempSync(join(tmpdir(), 'mlops-spool-test-'));
+    try {
+      const options: ReadDatasetOptions & { spoolDir: string } = {
+        format: 'parquet',
+        features: [
+          { name: 'tenure_months', type: 'numeric', constraints: { nullable: true, maxMissingRate: 1 } },
+          { name: 'plan', type: 'categorical', constraints: { nullable: true, maxMissingRate: 1 } },
+        ],
+        labelName: 'churned',
+        source: 'churn.parquet',
+        spoolDir,
+      };
+      const dir = new URL('../../test/fixtures/data/parquet/', import.meta.url);
+      const files = readdirSync(dir).filter((f) => f.endsWith('.parquet'));
+      expect(files.length).toBeGreaterThanOrEqual(10);
+      let failures = 0;
+      for (const file of files) {
+        const bytes = readFileSync(new URL(file, dir));
+        const whole = await expectSameAsWhole(bytes, { ...options, source: file }, [1000, 1 << 20]);
+        if ((whole as { error?: unknown }).error !== undefined) failures++;
+      }
+      const bytes = readFileSync(new URL('churn.parquet', dir));
+      for (const cut of [0, 3, 11, 100, bytes.length - 9, bytes.length - 1]) {
+        await expectSameAsWhole(bytes.subarray(0, cut), options, [7]);
+      }
+      expect(failures).toBeGreaterThan(0); // the corrupt fixtures fail alike both ways
+      expect(readdirSync(spoolDir)).toEqual([]); // every spool file removed, after errors too
+    } finally {
+      rmSync(spoolDir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FeatureSpec } from '../spec/pipeline-spec.js';
 import type { DataIssue } from './errors.js';
+import type { ByteRanges } from './byte-ranges.js';
 import { readParquetColumns } from './read-parquet.js';
 import { createTextReader, finishTable } from './read-text.js';
 import type { FeatureTable } from './table.js';
@@ -47,17 +48,23 @@ export interface ReadDatasetResult {
  * ("") and newlines; blank lines skipped. JSONL: one JSON object per line; blank lines skipped. Parquet: flat
  * top-level columns, typed as in `read-parquet.ts`; row numbers in issues are 1-based file rows.
  *
- * CSV and JSONL can also be read chunk by chunk with the same result: see `readDatasetStream`.
+ * Any format can also be read chunk by chunk with the same result: see `readDatasetStream`.
  */
 export function readDataset(bytes: Uint8Array, options: ReadDatasetOptions): ReadDatasetResult {
-  const source = options.source ?? '<dataset>';
-  if (options.format === 'parquet') {
-    const { builder, columns } = readParquetColumns(bytes, options.features, options.labelName, source);
-    return finishTable(builder, columns, source);
-  }
+  if (options.format === 'parquet') return readParquetDataset(bytes, options);
   const reader = createTextReader(options.format, options);
   reader.push(bytes);
   return reader.end();
+}
+
+/**
+ * A Parquet dataset from its bytes in memory or from byte ranges of a file (`fileRanges`: memory is then the table
+ * plus one column chunk at a time). Same result and errors as {@link readDataset} with `format: 'parquet'`.
+ */
+export function readParquetDataset(input: Uint8Array | ByteRanges, options: ReadDatasetOptions): ReadDatasetResult {
+  const source = options.source ?? '<dataset>';
+  const { builder, columns } = readParquetColumns(input, options.features, options.labelName, source);
+  return finishTable(builder, columns, source);
 }
 
 /** Hex sha256 of the dataset bytes: the dataset version pinned by `dataset.version`. */

@@ -13,13 +13,16 @@ import { parquetHeader, readPage } from 'hyparquet/src/column.js';
 import { DEFAULT_PARSERS, convert } from 'hyparquet/src/convert.js';
 import { decompressPage } from 'hyparquet/src/datapage.js';
 import type { FeatureSpec } from '../spec/pipeline-spec.js';
+import { memoryRanges, type ByteRanges } from './byte-ranges.js';
 import { TableBuilder, type ColumnSlot } from './columns.js';
 import { mapColumns } from './column-map.js';
 import { DatasetError, IssueCollector } from './errors.js';
 
 /**
- * Parquet input for `readDataset`, on hyparquet's page decoders driven synchronously over the in-memory bytes
- * (no row objects: each column chunk is decoded to an array, then copied into the typed column).
+ * Parquet input for `readDataset`, on hyparquet's page decoders driven synchronously over byte ranges of the file
+ * (no row objects: each column chunk is read and decoded to an array, then copied into the typed column). The
+ * bytes are in memory, or read range by range from a file (`fileRanges`): then memory is the table plus one column
+ * chunk at a time, not the file.
  *
  * Only top-level flat columns are read. Spec columns are coerced exactly like JSONL values (see `columns.ts`):
  * INT32/INT64/FLOAT/DOUBLE/DECIMAL (and unsigned) become numbers (int64 via `Number`, so values beyond 2^53 round;
@@ -82,12 +85,13 @@ type ColumnValues = DecodedArray[];
 type ValueKind = 'plain' | 'decimal';
 
 export function readParquetColumns(
-  bytes: Uint8Array,
+  input: Uint8Array | ByteRanges,
   features: readonly FeatureSpec[],
   labelName: string | undefined,
   source: string,
 ): ParquetRead {
-  if (bytes.length === 0) throw new DatasetError(source, 'the file is empty (expected a Parquet file)');
+  const bytes = input instanceof Uint8Array ? memoryRanges(input) : input;
+  if (bytes.size === 0) throw new DatasetError(source, 'the file is empty (expected a Parquet file)');
   try {
     return readChecked(bytes, features, labelName, source);
   } catch (err) {
@@ -97,27 +101,35 @@ export function readParquetColumns(
 }
 
 function readChecked(
-  bytes: Uint8Array,
+  bytes: ByteRanges,
   features: readonly FeatureSpec[],
   labelName: string | undefined,
   source: string,
 ): ParquetRead {
-  if (bytes.length < 12 || !hasMagic(bytes, 0)) throw new CorruptParquet('missing the PAR1 magic at the start');
-  if (hasMagic(bytes, bytes.length - 4, 'PARE')) {
+  const size = bytes.size;
+  if (size < 12 || !hasMagic(bytes.read(0, 4), 0)) throw new CorruptParquet('missing the PAR1 magic at the start');
+  const trailer = bytes.read(size - 8, size);
+  if (hasMagic(trailer, 4, 'PARE')) {
     throw new DatasetError(source, 'encrypted Parquet files (PARE footer) are not supported');
   }
-  if (!hasMagic(bytes, bytes.length - 4)) {
+  if (!hasMagic(trailer, 4)) {
     throw new CorruptParquet('missing the PAR1 magic at the end (is the file truncated?)');
+  }
+  const metadataLength = new DataView(trailer.buffer, trailer.byteOffset, 8).getUint32(0, true);
+  if (metadataLength > size - 8) {
+    throw new CorruptParquet(
+      `unreadable footer (parquet metadata length ${metadataLength} exceeds available buffer ${size - 8})`,
+    );
   }
   let metadata: FileMetaData;
   let schema: SchemaTree;
   try {
-    metadata = parquetMetadata(bytes, { geoparquet: false });
+    metadata = parquetMetadata(bytes.read(size - 8 - metadataLength, size), { geoparquet: false });
     schema = parquetSchema(metadata);
   } catch (err) {
     throw new CorruptParquet(`unreadable footer (${reasonOf(err)})`);
   }
-  const footerStart = bytes.length - 8 - metadata.metadata_length;
+  const footerStart = size - 8 - metadata.metadata_length;
   const top = schema.children;
   const names = top.map((c) => c.element.name);
 
@@ -142,8 +154,9 @@ function readChecked(
   const builder = new TableBuilder(features, labelName, issues, source, numRows);
   const slots = mapColumns(names, builder, features, labelName, source);
 
-  // Decode every read column first (validating counts against the footer), then fill the table.
-  const decoded: Array<{ slot: ColumnSlot; values: ColumnValues; kind: ValueKind; scale: number }> = [];
+  // One column at a time: decode its chunks (validating counts against the footer), copy them into the table, and
+  // let them go, so memory is the table plus one decoded column.
+  for (let r = 0; r < numRows; r++) builder.addRow(r + 1);
   let leaf = 0;
   top.forEach((column, i) => {
     const first = leaf;
@@ -168,44 +181,45 @@ function readChecked(
     const isDecimal = element.converted_type === 'DECIMAL' || element.logical_type?.type === 'DECIMAL';
     const kind: ValueKind = isDecimal ? 'decimal' : 'plain';
     const scale = isDecimal ? decimalScale(column) : 0;
-    decoded.push({
-      slot,
-      kind,
-      scale,
-      values: readColumnChunks(bytes, footerStart, metadata, schema, column, first, groupRows, kind, source),
-    });
+    const values = readColumnChunks(bytes, footerStart, metadata, schema, column, first, groupRows, kind, source);
+    fillColumn(builder, slot, values, kind, scale);
   });
+  return { builder, columns: names };
+}
 
-  for (let r = 0; r < numRows; r++) builder.addRow(r + 1);
-  for (const { slot, values, kind, scale } of decoded) {
-    let row = 0;
-    for (const chunk of values) {
-      if (kind === 'decimal') {
-        for (let k = 0; k < chunk.length; k++) builder.set(slot, row++, decimalValue(chunk[k], scale));
-      } else if (slot.kind === 'numeric') {
-        if (chunk instanceof BigInt64Array || chunk instanceof BigUint64Array) {
-          for (let k = 0; k < chunk.length; k++) builder.set(slot, row++, Number(chunk[k]));
-        } else {
-          for (let k = 0; k < chunk.length; k++) {
-            const v: unknown = chunk[k];
-            builder.set(slot, row++, typeof v === 'bigint' ? Number(v) : v);
-          }
-        }
+/** Copies the decoded chunks of one column into its slot of the table, coercing values as the module comment says. */
+function fillColumn(
+  builder: TableBuilder,
+  slot: ColumnSlot,
+  values: ColumnValues,
+  kind: ValueKind,
+  scale: number,
+): void {
+  let row = 0;
+  for (const chunk of values) {
+    if (kind === 'decimal') {
+      for (let k = 0; k < chunk.length; k++) builder.set(slot, row++, decimalValue(chunk[k], scale));
+    } else if (slot.kind === 'numeric') {
+      if (chunk instanceof BigInt64Array || chunk instanceof BigUint64Array) {
+        for (let k = 0; k < chunk.length; k++) builder.set(slot, row++, Number(chunk[k]));
       } else {
         for (let k = 0; k < chunk.length; k++) {
           const v: unknown = chunk[k];
-          builder.set(slot, row++, typeof v === 'bigint' ? v.toString() : v);
+          builder.set(slot, row++, typeof v === 'bigint' ? Number(v) : v);
         }
       }
+    } else {
+      for (let k = 0; k < chunk.length; k++) {
+        const v: unknown = chunk[k];
+        builder.set(slot, row++, typeof v === 'bigint' ? v.toString() : v);
+      }
     }
-    values.length = 0; // release the decoded chunks early
   }
-  return { builder, columns: names };
 }
 
 /** Decodes one flat top-level column, row group by row group; checks every page against the footer. */
 function readColumnChunks(
-  bytes: Uint8Array,
+  bytes: ByteRanges,
   footerStart: number,
   metadata: FileMetaData,
   schema: SchemaTree,
@@ -252,7 +266,7 @@ function readColumnChunks(
     };
     const rows = groupRows[g] ?? 0;
     try {
-      out.push(...readPages(bytes.subarray(start, start + length), decoder, rows, where));
+      out.push(...readPages(bytes.read(start, start + length), decoder, rows, where));
     } catch (err) {
       if (err instanceof CorruptParquet || err instanceof DatasetError) throw err;
       throw new CorruptParquet(`${where}: ${reasonOf(err)}`);

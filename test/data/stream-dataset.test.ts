@@ -4,7 +4,7 @@
  * errors as `readUri` for missing objects and unreachable endpoints.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -169,6 +169,25 @@ describe('streaming reads from S3 (SeaweedFS)', () => {
     const plain = await streamDataset(`s3://${bucket}/plain/small.csv`, { s3: { endpoint: inject('s3Endpoint') } });
     expect(plain.sha256).toBe(sha('age,city,y\n1,rome,0\n'));
     expect(plain.read.table.categorical.city).toEqual(['rome']);
+  });
+
+  it('reads a Parquet object through the stream (spooled, then read by column chunk): same table and sha256', async () => {
+    const bytes = await readFile(new URL('../fixtures/data/parquet/churn_snappy.parquet', import.meta.url));
+    const ref = await store.put('churn.parquet', bytes);
+    const parquet: ReadDatasetOptions = {
+      format: 'parquet',
+      features: [
+        { name: 'tenure_months', type: 'numeric', constraints: { nullable: true, maxMissingRate: 1 } },
+        { name: 'plan', type: 'categorical', constraints: { nullable: true, maxMissingRate: 1 } },
+      ],
+      labelName: 'churned',
+      source: ref.uri,
+    };
+    const stream = await openUriStream(ref.uri);
+    const streamed = await readDatasetStream(stream, parquet);
+    expect(stream.sha256()).toBe(sha(bytes));
+    expect(streamed).toEqual(readDataset(bytes, parquet));
+    expect(streamed.table.rowCount).toBe(240);
   });
 
   it('verifies the recorded sha256 at the end of the stream', async () => {

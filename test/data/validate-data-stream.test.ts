@@ -1,10 +1,10 @@
 /**
- * The validateData activity reads CSV datasets as a stream: the dataset version is the sha256 computed while
+ * The validateData activity reads datasets as a stream (Parquet spooled to a temporary file): the dataset version is the sha256 computed while
  * streaming, a pinned `dataset.version` that differs is a non-retryable DatasetError (also when the file is
  * malformed, as with the whole-file read), and object errors (checksum) come first.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -88,6 +88,40 @@ describe('validateData on a streamed dataset', () => {
     expect(unpinned).toMatchObject({ type: 'DatasetError', nonRetryable: true });
     expect(unpinned.message).toContain('malformed CSV (CSV_QUOTE_NOT_CLOSED)');
     expect((await failure(run(broken, sha(broken), 'broken.csv'))).message).toContain('malformed CSV');
+  });
+
+  it('reads Parquet through a spooled stream: versioned by the sha256 of the file, bad files fail permanently', async () => {
+    const parquetDir = new URL('../fixtures/data/parquet/', import.meta.url);
+    const parquet = await readFile(new URL('churn_snappy.parquet', parquetDir));
+    const spec = (uri: string, version?: string): PipelineSpec => ({
+      ...base,
+      dataset: { ...base.dataset, uri, format: 'parquet', ...(version ? { version } : {}) },
+    });
+    const env = new MockActivityEnvironment();
+    const uri = new URL('churn_snappy.parquet', parquetDir).href;
+    const first = await env.run<[ValidateDataInput], ValidateDataResult, typeof validateData>(validateData, {
+      spec: spec(uri, sha(parquet)),
+      runId: 'run-parquet',
+    });
+    expect(first.dataset.sha256).toBe(sha(parquet));
+    expect(first.dataset.rows).toBe(240);
+    // The fixture is the churn.csv fixture (with its anomalies) written by pyarrow: the same findings either way.
+    const csvTwin = await readFile(new URL('churn.csv', parquetDir), 'utf8');
+    const fromCsv = await run(csvTwin.replaceAll('\r', ''), undefined, 'churn-twin.csv');
+    const findings = (r: ValidateDataResult): string[] => r.topProblems.map((p) => p.replace(/file:\S+: /, ''));
+    expect(findings(first)).toEqual(findings(fromCsv));
+    expect({ passed: first.passed, errors: first.errors, warnings: first.warnings }).toEqual({
+      passed: false,
+      errors: fromCsv.errors,
+      warnings: fromCsv.warnings,
+    });
+    expect(first.topProblems.length).toBeGreaterThan(0);
+    const pinned = await failure(env.run(validateData, { spec: spec(uri, sha('other')), runId: 'run-parquet-pin' }));
+    expect(pinned.message).toContain(`dataset version is ${sha(parquet)}`);
+    const truncated = new URL('churn_truncated.parquet', parquetDir).href;
+    const bad = await failure(env.run(validateData, { spec: spec(truncated), runId: 'run-parquet-bad' }));
+    expect(bad).toMatchObject({ type: 'DatasetError', nonRetryable: true });
+    expect(bad.message).toContain('not a valid Parquet file');
   });
 
   it('reports a corrupt store object before a parse error', async () => {
