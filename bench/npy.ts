@@ -1,14 +1,21 @@
 /** Writing numpy .npy files, to hand benchmark data to a Python anchor without conversion on its side. */
 
-/** An .npy v1.0 file: magic, header dict padded so the data starts at a multiple of 64 bytes, raw data. */
-export function npy(descr: string, length: number, data: Uint8Array): Uint8Array {
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${length},), }`;
+/** The .npy v1.0 header: magic, then the header dict padded so the data starts at a multiple of 64 bytes. */
+export function npyHeader(descr: string, shape: readonly number[]): Uint8Array {
+  const dims = `${shape.join(', ')}${shape.length === 1 ? ',' : ''}`;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${dims}), }`;
   const unpadded = 10 + header.length + 1;
   header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
   const prefix = new Uint8Array(10 + header.length);
   prefix.set([0x93, ...new TextEncoder().encode('NUMPY'), 1, 0], 0);
   new DataView(prefix.buffer).setUint16(8, header.length, true);
   prefix.set(new TextEncoder().encode(header), 10);
+  return prefix;
+}
+
+/** A one-dimensional .npy file of `length` values of type `descr`, from their raw little-endian bytes. */
+export function npy(descr: string, length: number, data: Uint8Array): Uint8Array {
+  const prefix = npyHeader(descr, [length]);
   const out = new Uint8Array(prefix.length + data.length);
   out.set(prefix, 0);
   out.set(data, prefix.length);
@@ -40,4 +47,9 @@ export function npyStrings(values: ReadonlyArray<string | null>): Uint8Array {
 /** Int32 little-endian. */
 export function npyInt32(values: Int32Array): Uint8Array {
   return npy('<i4', values.length, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+}
+
+/** Int8. */
+export function npyInt8(values: Int8Array): Uint8Array {
+  return npy('|i1', values.length, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
 }

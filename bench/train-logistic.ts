@@ -27,6 +27,7 @@ import {
   type Timing,
   writeResults,
 } from './harness.js';
+import { npyFloat64, npyHeader, npyInt8 } from './npy.js';
 
 /**
  * Training time of the built-in logistic regression (`logisticRegressionTrainer.train`, standardisation included)
@@ -188,19 +189,7 @@ console.log(
 
 // ---- .npy hand-over -----------------------------------------------------------------------------------------
 
-/** The .npy v1.0 header (magic, dict padded so the data starts at a multiple of 64 bytes). */
-function npyHeader(descr: string, shape: readonly number[]): Uint8Array {
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
-  const unpadded = 10 + header.length + 1;
-  header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
-  const prefix = new Uint8Array(10 + header.length);
-  prefix.set([0x93, ...new TextEncoder().encode('NUMPY'), 1, 0], 0);
-  new DataView(prefix.buffer).setUint16(8, header.length, true);
-  prefix.set(new TextEncoder().encode(header), 10);
-  return prefix;
-}
-
-function bytesOf(a: Float64Array | Int8Array): Uint8Array {
+function bytesOf(a: Float64Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
@@ -225,12 +214,7 @@ async function writeMatrix(path: string, columns: readonly Float64Array[], n: nu
 }
 
 async function writeVector(path: string, values: Float64Array | Int8Array): Promise<void> {
-  const header = npyHeader(values instanceof Float64Array ? '<f8' : '|i1', [values.length]);
-  const body = bytesOf(values);
-  const out = new Uint8Array(header.length + body.length);
-  out.set(header, 0);
-  out.set(body, header.length);
-  await writeFile(path, out);
+  await writeFile(path, values instanceof Float64Array ? npyFloat64(values) : npyInt8(values));
 }
 
 // ---- the Python subprocess -----------------------------------------------------------------------------------
