@@ -11,12 +11,10 @@
  * checkpoint ~24 s into training; the test kills worker A right after that. The server then notices the dead worker
  * when the heartbeat timeout expires (~30 s later) and retries training (after the 2 s retry interval) on worker B.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure, decodeTimeoutType, defaultPayloadConverter, type Payload } from '@temporalio/common';
@@ -33,6 +31,13 @@ import { loadSpecFile } from '../../lib/spec/load-spec.js';
 import type { PipelineSpec } from '../../lib/spec/pipeline-spec.js';
 import type { TrainerCheckpoint } from '../../lib/train/trainer.js';
 import { logisticRegressionTrainer } from '../../lib/train/logistic-regression.js';
+import {
+  calibrateEpochs,
+  startWorkerProcess,
+  stopWorker,
+  waitUntilPolling,
+  type WorkerProcess,
+} from './worker-processes.js';
 
 /** Dataset rows (large, so that the per-epoch checkpoint write is a small part of an epoch). */
 const ROWS = 100_000;
@@ -46,23 +51,9 @@ const TARGET_COMPUTE_MS = 25_000;
 /** Epochs the server must have seen in a heartbeat (with a checkpoint) before worker A is killed. */
 const MIN_EPOCH_BEFORE_KILL = 3;
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const WORKER_ENTRY = fileURLToPath(new URL('./crash-worker.ts', import.meta.url));
-
 const t0 = Date.now();
 function note(line: string): void {
   console.log(`[durability +${((Date.now() - t0) / 1000).toFixed(1)}s] ${line}`);
-}
-
-/** A worker process the test started, with its output kept for failure messages. */
-interface WorkerProcess {
-  name: string;
-  child: ChildProcess;
-  pid: number;
-  output: string[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Whether it has exited. */
-  done: boolean;
 }
 
 let db: TestDatabase;
@@ -79,64 +70,14 @@ const taskQueue = `crash-test-${Date.now().toString(36)}`;
 const workers: WorkerProcess[] = [];
 
 function startWorker(name: string): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_NAMESPACE: 'default',
-      DATABASE_URL: db.url,
-      MLOPS_ARTIFACTS_URL: artifactsUrl,
-      MLOPS_DB_POOL_SIZE: '4',
-      CRASH_TEST_TASK_QUEUE: taskQueue,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const w = startWorkerProcess(name, {
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    DATABASE_URL: db.url,
+    MLOPS_ARTIFACTS_URL: artifactsUrl,
+    CRASH_TEST_TASK_QUEUE: taskQueue,
   });
-  if (child.pid === undefined) throw new Error(`worker ${name} did not start`);
-  const output: string[] = [];
-  const keep = (chunk: Buffer): void => {
-    output.push(chunk.toString('utf8'));
-    if (output.length > 400) output.splice(0, output.length - 400);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const w: WorkerProcess = {
-    name,
-    child,
-    pid: child.pid,
-    output,
-    done: false,
-    exited: new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        w.done = true;
-        resolve({ code, signal });
-      });
-    }),
-  };
   workers.push(w);
   return w;
-}
-
-/** Resolves once the worker logs that it is polling; rejects if it exits first or takes longer than `timeoutMs`. */
-async function waitUntilPolling(w: WorkerProcess, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!w.output.join('').includes(`polling ${taskQueue}`)) {
-    if (w.done) throw new Error(`worker ${w.name} exited before polling:\n${w.output.join('')}`);
-    if (Date.now() > deadline)
-      throw new Error(`worker ${w.name} not polling after ${timeoutMs} ms:\n${w.output.join('')}`);
-    await sleep(100);
-  }
-}
-
-/** SIGTERM (graceful shutdown), then SIGKILL if it lingers. */
-async function stopWorker(w: WorkerProcess): Promise<void> {
-  if (w.done) return;
-  w.child.kill('SIGTERM');
-  const stopped = await Promise.race([w.exited.then(() => true), sleep(10_000).then(() => false)]);
-  if (!stopped) {
-    w.child.kill('SIGKILL');
-    await w.exited;
-  }
 }
 
 function specFor(model: string, epochs = EPOCHS): PipelineSpec {
@@ -241,38 +182,6 @@ async function trainUninterrupted(input: TrainModelInput): Promise<Uint8Array> {
   return result.onnx;
 }
 
-/**
- * Times a few epochs in this process (after a warm-up) on the training share of the dataset and returns the number
- * of epochs whose computation lasts about TARGET_COMPUTE_MS.
- */
-async function calibrateEpochs(spec: PipelineSpec): Promise<number> {
-  const { table } = readDataset(await readUri(`file://${csvPath}`), {
-    format: 'csv',
-    features: spec.features,
-    labelName: spec.label.name,
-    source: csvPath,
-  });
-  const WARMUP = 5;
-  const TIMED = 15;
-  let timedFrom = 0;
-  let timedTo = 0;
-  await logisticRegressionTrainer.train({
-    table,
-    features: spec.features,
-    label: spec.label,
-    hyperparameters: { ...spec.trainer.hyperparameters, epochs: WARMUP + TIMED },
-    seed: spec.split.seed,
-    onProgress: (p) => {
-      if (p.epoch === WARMUP) timedFrom = performance.now();
-      if (p.epoch === WARMUP + TIMED) timedTo = performance.now();
-    },
-  });
-  const perEpochMs = ((timedTo - timedFrom) / TIMED) * (1 - spec.split.holdoutFraction);
-  const epochs = Math.min(20_000, Math.max(200, Math.ceil(TARGET_COMPUTE_MS / perEpochMs)));
-  note(`calibrated: ~${perEpochMs.toFixed(1)} ms per epoch on ${ROWS} rows' training share -> ${epochs} epochs`);
-  return epochs;
-}
-
 beforeAll(async () => {
   db = await createTestDatabase({ baseUrl: inject('databaseUrl'), prefix: 'mlops_durability' });
   dir = await mkdtemp(path.join(tmpdir(), 'mlops-durability-'));
@@ -285,7 +194,11 @@ beforeAll(async () => {
   csvPath = path.join(dir, 'churn.csv');
   await writeChurnDataset(csvPath, { rows: ROWS, seed: 11 });
   const base = await loadSpecFile('examples/churn/pipeline.yaml');
-  EPOCHS = await calibrateEpochs(base);
+  const calibrated = await calibrateEpochs(csvPath, base, TARGET_COMPUTE_MS);
+  EPOCHS = calibrated.epochs;
+  note(
+    `calibrated: ~${calibrated.perEpochMs.toFixed(1)} ms per epoch on ${ROWS} rows' training share -> ${EPOCHS} epochs`,
+  );
   baseSpec = {
     ...base,
     dataset: { ...base.dataset, uri: `file://${csvPath}` },
@@ -316,7 +229,7 @@ describe('worker crash during training', () => {
       const model = `crash${Date.now().toString(36)}`;
       const spec = specFor(model);
       const workerA = startWorker('A');
-      await waitUntilPolling(workerA);
+      await waitUntilPolling(workerA, taskQueue);
       note(`worker A (pid ${workerA.pid}) polling`);
 
       const handle = await startPipeline(spec);
@@ -350,7 +263,7 @@ describe('worker crash during training', () => {
       const referenceStarted = Date.now();
       const reference = await trainUninterrupted(input);
       note(`reference training (uninterrupted, in-process) took ${Date.now() - referenceStarted} ms`);
-      await waitUntilPolling(workerB);
+      await waitUntilPolling(workerB, taskQueue);
       note(`worker B (pid ${workerB.pid}) polling`);
 
       const outcome = await result;
@@ -411,7 +324,7 @@ describe('worker crash during training', () => {
     { timeout: 120_000 },
     async () => {
       // Worker B from the first test is still polling; start one if this test runs alone.
-      if (!workers.some((w) => !w.done)) await waitUntilPolling(startWorker('C'));
+      if (!workers.some((w) => !w.done)) await waitUntilPolling(startWorker('C'), taskQueue);
       const model = `cancel${Date.now().toString(36)}`;
       // Three times as long as the crash test's training: cancellation must reach it before it could finish.
       const epochs = EPOCHS * 3;

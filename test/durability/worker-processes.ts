@@ -7,6 +7,10 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { readUri } from '../../lib/artifacts/open-store.js';
+import { readDataset } from '../../lib/data/read-dataset.js';
+import type { PipelineSpec } from '../../lib/spec/pipeline-spec.js';
+import { logisticRegressionTrainer } from '../../lib/train/logistic-regression.js';
 import { WORKFLOWS_PATH } from '../../workers/create-workers.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -96,4 +100,39 @@ export async function stopWorker(w: WorkerProcess): Promise<void> {
     w.child.kill('SIGKILL');
     await w.exited;
   }
+}
+
+/**
+ * Times a few epochs of the spec's logistic regression in this process (after a warm-up) on the training share of
+ * the CSV dataset at `csvPath`, and returns the number of epochs whose computation lasts about `targetMs` (at least
+ * 200): a pipeline trained for that many epochs is still training when a test acts on it, on any machine.
+ */
+export async function calibrateEpochs(
+  csvPath: string,
+  spec: PipelineSpec,
+  targetMs: number,
+): Promise<{ epochs: number; perEpochMs: number }> {
+  const { table } = readDataset(await readUri(`file://${csvPath}`), {
+    format: 'csv',
+    features: spec.features,
+    labelName: spec.label.name,
+    source: csvPath,
+  });
+  const WARMUP = 5;
+  const TIMED = 15;
+  let timedFrom = 0;
+  let timedTo = 0;
+  await logisticRegressionTrainer.train({
+    table,
+    features: spec.features,
+    label: spec.label,
+    hyperparameters: { ...spec.trainer.hyperparameters, epochs: WARMUP + TIMED },
+    seed: spec.split.seed,
+    onProgress: (p) => {
+      if (p.epoch === WARMUP) timedFrom = performance.now();
+      if (p.epoch === WARMUP + TIMED) timedTo = performance.now();
+    },
+  });
+  const perEpochMs = ((timedTo - timedFrom) / TIMED) * (1 - spec.split.holdoutFraction);
+  return { epochs: Math.min(20_000, Math.max(200, Math.ceil(targetMs / perEpochMs))), perEpochMs };
 }
