@@ -12,7 +12,14 @@ import { fileURLToPath } from 'node:url';
  * Exits non-zero when any benchmark fails (they also fail when their correctness check does).
  */
 
-const BENCHMARKS = ['onnx-inference', 'drift', 'drift-scale', 'train-logistic', 'monitor-window'] as const;
+const BENCHMARKS = [
+  'onnx-inference',
+  'drift',
+  'drift-scale',
+  'read-scale',
+  'train-logistic',
+  'monitor-window',
+] as const;
 
 const args = process.argv.slice(2);
 const names = args.filter((a) => !a.startsWith('-') && (BENCHMARKS as readonly string[]).includes(a));
