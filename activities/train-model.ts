@@ -3,6 +3,8 @@ import type { TrainModelInput, TrainModelResult } from '../contracts/payloads.js
 import { readDataset } from '../lib/data/read-dataset.js';
 import type { TrainerCheckpoint } from '../lib/train/trainer.js';
 import { trainerForSpec } from '../lib/train/trainers.js';
+import { trialHyperparameters } from '../lib/train/tuning-sampler.js';
+import { carveValidation, validationFraction, validationMetrics } from '../lib/train/validation-split.js';
 import type { ActivityDeps } from './deps.js';
 import { permanentErrorsAreFinal } from './errors.js';
 
@@ -59,15 +61,27 @@ export function createTrainModel(deps: ActivityDeps) {
       const started = Date.now();
       const { spec, runId } = input;
       const trainer = trainerForSpec(spec.trainer);
-      const keys = trainingKeys(spec.model, runId);
+      // A tuning trial keeps its artifacts (checkpoints, model) apart: `<runId>/trial-<n>`.
+      const runKey = input.trial ? `${runId}/trial-${input.trial.number}` : runId;
+      const keys = trainingKeys(spec.model, runKey);
+      const hyperparameters = input.trial
+        ? trialHyperparameters(spec.trainer.hyperparameters, input.trial.params)
+        : spec.trainer.hyperparameters;
 
       const bytes = await deps.artifacts.get(input.trainUri);
-      const { table } = readDataset(bytes, {
+      const { table: snapshot } = readDataset(bytes, {
         format: 'csv',
         features: spec.features,
         labelName: spec.label.name,
         source: input.trainUri,
       });
+      // Only specs that ask for it (`split.validation`, `tuning`) train on less than the whole training split.
+      const fraction = validationFraction(spec);
+      const carved =
+        fraction === null
+          ? null
+          : carveValidation(snapshot, { fraction, seed: spec.split.seed, task: spec.label.task });
+      const table = carved?.train ?? snapshot;
 
       // A retry resumes from this run's newest complete checkpoint: the one its last heartbeat names, or a newer one
       // written after the last heartbeat reached the server.
@@ -89,7 +103,7 @@ export function createTrainModel(deps: ActivityDeps) {
 
       let last: TrainingHeartbeat = {
         epoch: checkpoint?.epoch ?? 0,
-        epochs: spec.trainer.hyperparameters.epochs,
+        epochs: hyperparameters.epochs,
         loss: NaN,
         checkpointKey: resume?.key ?? previous?.checkpointKey ?? null,
         device: deps.device,
@@ -100,8 +114,9 @@ export function createTrainModel(deps: ActivityDeps) {
         table,
         features: spec.features,
         label: spec.label,
-        hyperparameters: spec.trainer.hyperparameters,
+        hyperparameters,
         seed: spec.split.seed,
+        validation: carved?.validation,
         checkpoint,
         signal: ctx.cancellationSignal,
         onProgress: (p) => {
@@ -115,9 +130,18 @@ export function createTrainModel(deps: ActivityDeps) {
           ctx.heartbeat(last);
         },
       });
+      const metrics = carved
+        ? {
+            ...result.metrics,
+            ...(await validationMetrics(result.onnx, carved.validation, spec.label, {
+              epochs: result.metadata.epochs,
+              learningRate: hyperparameters.learningRate,
+            })),
+          }
+        : result.metrics;
       const ref = await deps.artifacts.put(keys.model, result.onnx, { contentType: 'application/octet-stream' });
       await deps.artifacts.put(
-        `models/${spec.model}/runs/${runId}/training-metadata.json`,
+        `models/${spec.model}/runs/${runKey}/training-metadata.json`,
         JSON.stringify(result.metadata, null, 2),
         {
           contentType: 'application/json',
@@ -126,7 +150,7 @@ export function createTrainModel(deps: ActivityDeps) {
       return {
         modelUri: ref.uri,
         modelSha256: ref.sha256,
-        metrics: result.metrics,
+        metrics,
         epochs: result.metadata.epochs,
         resumedFromEpoch: result.resumedFromEpoch,
         device: deps.device,

@@ -1,5 +1,6 @@
 import type { PromotionCheck } from '../lib/eval/compare.js';
 import type { PipelineSpec } from '../lib/spec/pipeline-spec.js';
+import type { HyperparameterValue } from '../lib/train/tuning-sampler.js';
 
 /** Why a pipeline run was started. */
 export type TriggerKind = 'initial' | 'manual' | 'new_data' | 'drift' | 'performance' | 'schedule';
@@ -84,6 +85,48 @@ export interface TrainModelInput {
   trainUri: string;
   /** Which queue the activity was sent to; lets the result tell where it ran. */
   requestedDevice: 'cpu' | 'gpu';
+  /**
+   * A hyperparameter-search trial (`tuning`): its hyperparameters replace the spec's, and its artifacts live under
+   * `models/<model>/runs/<runId>/trial-<number>/`. Absent for an ordinary training run.
+   */
+  trial?: TrialInput;
+}
+
+/** Which trial of a tuning run a training activity is. */
+export interface TrialInput {
+  /** 1-based trial number. */
+  number: number;
+  /** Trials of the run. */
+  of: number;
+  /** The sampled hyperparameters (only those of `tuning.space`). */
+  params: Record<string, HyperparameterValue>;
+}
+
+/** One trial of a hyperparameter search, as recorded in the run's lineage and `tuning.json`. */
+export interface TuningTrialResult {
+  number: number;
+  params: Record<string, HyperparameterValue>;
+  status: 'succeeded' | 'failed';
+  /** The tuning metric on the validation split (`validation_<metric>`); null when failed or missing. */
+  value: number | null;
+  modelUri: string | null;
+  modelSha256: string | null;
+  /** Training and validation metrics of the trial (empty when failed). */
+  metrics: Record<string, number>;
+  /** Why the trial failed (e.g. `TrainingDivergedError: ...`), or null. */
+  error: string | null;
+}
+
+/** A finished hyperparameter search: its settings, every trial and the winner. JSON-shaped. */
+export interface TuningSummary {
+  metric: string;
+  direction: 'minimize' | 'maximize';
+  search: 'random' | 'grid';
+  seed: number;
+  maxParallel: number;
+  /** Number of the best trial (its model continued to evaluation). */
+  bestTrial: number;
+  trials: TuningTrialResult[];
 }
 
 export interface TrainModelResult {
@@ -128,6 +171,8 @@ export interface RegisterModelInput {
   evaluation: EvaluateModelResult;
   /** The approval decision, when the spec requires one; recorded in the version's lineage (approver). */
   approval?: ApprovalDecision;
+  /** The hyperparameter search that chose `train` (spec `tuning`); recorded in the lineage and `tuning.json`. */
+  tuning?: TuningSummary;
 }
 
 /** A human's (or the timeout's) decision on a candidate that passed the evaluation gate (`deployment.approval`). */

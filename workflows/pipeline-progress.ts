@@ -15,6 +15,7 @@ export class PipelineProgressTracker {
   private current: { stage: PipelineStage; startedAt: string } | null = null;
   private finalLine: string | null = null;
   private latest = '';
+  private runningDetail: string | null = null;
   result: TrainingPipelineResult | null = null;
 
   constructor(private readonly title: string) {}
@@ -39,6 +40,13 @@ export class PipelineProgressTracker {
     this.notes.push(line);
     this.latest = line;
     if (this.notes.length > 20) this.notes.shift();
+    this.render();
+  }
+
+  /** A live line shown beside the running stage (e.g. tuning's trial progress); null removes it. */
+  setDetail(line: string | null): void {
+    this.runningDetail = line;
+    if (line !== null) this.latest = line;
     this.render();
   }
 
@@ -71,7 +79,7 @@ export class PipelineProgressTracker {
         const secs = (Date.parse(finished.finishedAt) - Date.parse(finished.startedAt)) / 1000;
         lines.push(`- ✓ ${stage} (${secs.toFixed(1)}s): ${finished.detail}`);
       } else if (this.current?.stage === stage) {
-        lines.push(`- ▶ **${stage}...**`);
+        lines.push(`- ▶ **${stage}...**${this.runningDetail === null ? '' : ` ${this.runningDetail}`}`);
       } else {
         lines.push(`- ○ ${stage}`);
       }

@@ -76,8 +76,15 @@ export async function reproduceModel(input: ReproduceModelInput): Promise<Reprod
     }
 
     report('training', `${spec.trainer.algorithm}, seed ${spec.split.seed}, ${data.trainRows} training rows`);
-    const train = await trainWithRouting(spec, { spec, runId, trainUri: data.trainUri }, (line) =>
-      report('training', line),
+    // A version chosen by a hyperparameter search is retrained with its winning trial's hyperparameters (the same
+    // validation split and artifacts layout as that trial).
+    const tuning = lineage.tuning;
+    const best = tuning?.trials.find((t) => t.number === tuning.bestTrial);
+    const trial = tuning && best ? { number: best.number, of: tuning.trials.length, params: best.params } : undefined;
+    const train = await trainWithRouting(
+      spec,
+      { spec, runId, trainUri: data.trainUri, ...(trial ? { trial } : {}) },
+      (line) => report('training', line),
     );
     const match = train.modelSha256 === source.artifactSha256;
 

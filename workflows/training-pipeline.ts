@@ -22,6 +22,7 @@ import { deploying, durable, quick } from './activity-proxies.js';
 import { ApprovalGate } from './approval.js';
 import { PipelineProgressTracker } from './pipeline-progress.js';
 import { trainWithRouting } from './train-with-routing.js';
+import { runTuning, tuningLine, type TuningRun } from './tune-trials.js';
 
 function fmt(metrics: Record<string, number>, name: string): string {
   const v = metrics[name];
@@ -113,11 +114,19 @@ async function runStages(
 
   // 2. Train (GPU routing with visible fallback).
   tracker.begin('training');
-  const train = await trainWithRouting(spec, { spec, runId, trainUri: data.trainUri }, (line) => tracker.note(line));
+  // 2a. With `tuning`: N trials as parallel training activities, the best by the validation metric continues.
+  let tuned: TuningRun | null = null;
+  if (spec.tuning !== undefined && patched('hyperparameter-tuning')) {
+    tuned = await runTuning(spec, { spec, runId, trainUri: data.trainUri }, tracker);
+  }
+  const train =
+    tuned?.best ??
+    (await trainWithRouting(spec, { spec, runId, trainUri: data.trainUri }, (line) => tracker.note(line)));
   tracker.complete(
     `${spec.trainer.algorithm} on ${train.device} (${train.worker}), ${train.epochs} epochs` +
       (train.resumedFromEpoch > 0 ? `, resumed from epoch ${train.resumedFromEpoch}` : '') +
-      trainingLoss(train.metrics),
+      trainingLoss(train.metrics) +
+      (tuned ? tuningLine(tuned) : ''),
   );
 
   // 3. Evaluate against the champion.
@@ -159,7 +168,16 @@ async function runStages(
   // 4. Register (idempotent on this run's ID), whatever the decision: the registry keeps the evidence.
   tracker.begin('registering');
   const registered = await durable.registerModel.executeWithOptions({ summary: `Register ${spec.model} version` }, [
-    { spec, runId, trigger, train, data, evaluation, ...(approval && { approval }) },
+    {
+      spec,
+      runId,
+      trigger,
+      train,
+      data,
+      evaluation,
+      ...(approval && { approval }),
+      ...(tuned && { tuning: tuned.summary }),
+    },
   ]);
   tracker.setVersion(registered.version);
   tracker.complete(

@@ -3,6 +3,7 @@ import type { ModelRegistry } from '../../lib/registry/model-registry.js';
 import type { ModelVersion } from '../../lib/registry/types.js';
 import { UsageError } from '../errors.js';
 import { resolveStackSettings } from '../stack-settings.js';
+import { tuningLines } from './tuning-lines.js';
 
 const print = (line: string): void => console.log(line);
 
@@ -79,6 +80,7 @@ export async function modelsShowCommand(ref: string): Promise<void> {
     print(`  trainer:   ${v.lineage.trainer} ${JSON.stringify(v.lineage.hyperparameters)}`);
     print(`  code:      ${v.lineage.codeVersion}; spec sha256 ${v.lineage.specHash}`);
     print(`  parent:    ${v.lineage.parentVersion !== null ? `v${v.lineage.parentVersion}` : '-'}`);
+    if (v.lineage.tuning) for (const line of tuningLines(v.lineage.tuning)) print(line);
   });
 }
 

@@ -18,6 +18,35 @@ export interface Lineage {
   parentVersion: number | null;
   /** The approval decision when the spec required one (`deployment.approval`): who approved or rejected, and why. */
   approval?: { decision: 'approved' | 'rejected'; by: string; reason: string; decidedAt: string; timedOut: boolean };
+  /** The hyperparameter search that chose this model (spec `tuning`): every trial and the winner. */
+  tuning?: TuningLineage;
+}
+
+/** One trial of a hyperparameter search in a version's lineage. */
+export interface TuningTrialLineage {
+  number: number;
+  /** The trial's sampled hyperparameters (`hiddenLayers` as a list). */
+  params: Record<string, number | string | boolean | number[]>;
+  status: 'succeeded' | 'failed';
+  /** The validation metric (`metric`) of the trial; null when it failed. */
+  value: number | null;
+  /** sha256 of the trial's ONNX model; null when it failed. */
+  modelSha256: string | null;
+  error: string | null;
+}
+
+/** A hyperparameter search recorded with the version it produced (`lineage.tuning`). */
+export interface TuningLineage {
+  /** Validation metric optimised, e.g. `log_loss` (recorded per trial as `validation_<metric>`). */
+  metric: string;
+  direction: 'minimize' | 'maximize';
+  search: 'random' | 'grid';
+  seed: number;
+  maxParallel: number;
+  bestTrial: number;
+  /** The full record (every trial's metrics and model URI) in the artifact store. */
+  artifactUri: string;
+  trials: TuningTrialLineage[];
 }
 
 /** What `registerVersion` needs. Registration is idempotent on `runId`. */

@@ -7,6 +7,7 @@ import { evaluationProblems, evaluationSchema, type metricNameSchema } from './e
 export { metricNameSchema } from './evaluation-spec.js';
 import { monitoringSchema } from './monitoring-spec.js';
 import { trainerSchema, trainerTaskProblem } from './trainer-spec.js';
+import { tuningProblems, tuningSchema } from './tuning-spec.js';
 import { validationSchema } from './validation-spec.js';
 
 /** Name rule shared by models and features: safe in workflow IDs, file paths and SQL identifiers we build. */
@@ -71,6 +72,11 @@ const scheduleSchema = z.union([
 const splitSchema = z.strictObject({
   holdoutFraction: z.number().gt(0).lt(1).default(0.2),
   seed: z.number().int().default(42),
+  /**
+   * Fraction of the training split held out for validation (MLP early stopping, `tuning`'s metric). No default here,
+   * so specs without it keep their hash; with `tuning` and no value, 0.2 is used (see lib/train/validation-split.ts).
+   */
+  validation: z.number().gt(0).lt(1).optional(),
 });
 
 export const pipelineSpecSchema = z
@@ -95,6 +101,8 @@ export const pipelineSpecSchema = z
     retraining: retrainingSchema.default({ cooldown: '10m' }),
     schedule: scheduleSchema.optional(),
     alerts: alertsSchema.prefault({}),
+    /** Hyperparameter search (see lib/spec/tuning-spec.ts); absent: one training run with `trainer.hyperparameters`. */
+    tuning: tuningSchema.optional(),
   })
   .superRefine((spec, ctx) => {
     const seen = new Map<string, number>();
@@ -142,6 +150,9 @@ export const pipelineSpecSchema = z
     if (trainerProblem !== null) {
       ctx.addIssue({ code: 'custom', path: ['trainer', 'algorithm'], message: trainerProblem });
     }
+    if (spec.tuning !== undefined)
+      for (const p of tuningProblems(spec.tuning, spec.label.task))
+        ctx.addIssue({ code: 'custom', path: ['tuning', ...p.path], message: p.message });
   });
 
 /** A validated pipeline spec (defaults applied). JSON-shaped: safe as a workflow argument. */
