@@ -1,17 +1,16 @@
 import type { MonitorStatus, MonitorWindowInput, MonitorWindowReport } from '../contracts/monitoring.js';
 import type { DatasetProfile, NumericProfile } from '../lib/data/profile.js';
 import { recordsToTable } from '../lib/data/split.js';
-import { binaryMetricsForLabels } from '../lib/eval/metrics.js';
+import type { ModelTask } from '../lib/eval/model-outputs.js';
 import type { FeatureSpec } from '../lib/spec/pipeline-spec.js';
 import { computeDrift } from '../lib/stats/drift.js';
 import { predictionDrift as scorePredictionDrift } from '../lib/stats/prediction-drift.js';
 import type { ActivityDeps } from './deps.js';
+import { judgeErrorRate, judgePerformance, MIN_LABELLED } from './monitor-judge.js';
 import { permanentErrorsAreFinal } from './errors.js';
 
 /** Most predictions read per window. */
 const MAX_WINDOW_ROWS = 200_000;
-/** Fewest labelled predictions before performance is judged. */
-const MIN_LABELLED = 50;
 
 function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return NaN;
@@ -52,8 +51,9 @@ async function outputDrift(
  * One monitoring window of a deployed model: feature drift of the traffic the deployed version served, against the
  * training profile stored with that version; performance on the predictions that received ground-truth feedback;
  * latency. Stores the report (artifact and registry) and returns it; the workflow decides whether to signal.
- * Performance is judged for binary models only: for multiclass and regression models the report says that
- * performance monitoring is not supported yet (drift and latency are monitored as for binary ones).
+ * Performance by task (binary: AUC and accuracy, multiclass: accuracy and macro-F1, regression: RMSE and MAE)
+ * against `performanceFloor` and the version's holdout value (`performanceTolerance`); the error rate of the
+ * version's predict requests (server errors and bad requests apart) against `maxErrorRate`.
  */
 export function createMonitorModel(deps: ActivityDeps) {
   return async function monitorWindow(input: MonitorWindowInput): Promise<MonitorWindowReport> {
@@ -124,34 +124,38 @@ export function createMonitorModel(deps: ActivityDeps) {
           );
       }
 
-      let performance: MonitorWindowReport['performance'] = null;
       const label = deployed.label as { task?: string; positive?: string } | null;
-      // Versions registered before tasks existed carry no task: they are binary.
-      const task = label?.task ?? 'binary';
-      if (task !== 'binary') {
-        // Labelled traffic of multiclass and regression models is stored (feedback) but not judged yet.
-        parts.push(
-          `performance monitoring for ${task} not supported yet` +
-            (labelledRows.length > 0 ? ` (${labelledRows.length} labelled predictions not judged)` : ''),
-        );
-      } else if (labelledRows.length >= MIN_LABELLED && label?.positive !== undefined) {
-        const metrics = binaryMetricsForLabels(
-          labelledRows.map((p) => p.score ?? 0),
-          labelledRows.map((p) => String(p.label)),
-          label.positive,
-        ) as unknown as Record<string, number>;
-        const value = metrics[input.primaryMetric];
-        if (value !== undefined && Number.isFinite(value)) {
-          performance = { metric: input.primaryMetric, value, floor: input.performanceFloor };
-          parts.push(`${input.primaryMetric} ${value.toFixed(3)} on labelled traffic`);
-          if (input.performanceFloor !== null && value < input.performanceFloor) {
-            status = 'degraded';
-            parts.push(`below floor ${input.performanceFloor}`);
-          }
+      const { performance, breach: performanceBreach } = await judgePerformance(deps, input, {
+        model,
+        version,
+        // Versions registered before tasks existed carry no task: they are binary.
+        task: (label?.task ?? 'binary') as ModelTask,
+        positive: label?.positive,
+        labelledRows,
+      });
+      if (performance) {
+        parts.push(`${performance.metric} ${performance.value.toFixed(3)} on labelled traffic`);
+        if (performanceBreach) {
+          status = 'degraded';
+          parts.push(performanceBreach);
         }
-      } else if (logged.length >= input.minSamples) {
+      } else if (labelledRows.length < MIN_LABELLED && logged.length >= input.minSamples) {
         parts.push(`labels missing: ${labelledRows.length} of ${logged.length} predictions have feedback`);
       }
+      const errors = await judgeErrorRate(deps, input, version);
+      if (errors.total > 0)
+        parts.push(
+          `error rate ${(errors.errorRate * 100).toFixed(1)}% (${errors.serverErrors} server errors, ` +
+            `${errors.clientErrors} bad requests of ${errors.total} requests)`,
+        );
+      if (errors.breach) {
+        status = 'degraded';
+        parts.push(errors.breach);
+      }
+      const breaches: NonNullable<MonitorWindowReport['breaches']> = [];
+      if (drift?.datasetDrift) breaches.push('drift');
+      if (performanceBreach) breaches.push('performance');
+      if (errors.breach) breaches.push('error_rate');
 
       const report: MonitorWindowReport = {
         ...base,
@@ -162,6 +166,8 @@ export function createMonitorModel(deps: ActivityDeps) {
         drift,
         predictionDrift,
         performance,
+        errors,
+        breaches,
         latencyMs,
         summary: `${status}: ${parts.join('; ')}`,
       };

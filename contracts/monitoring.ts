@@ -1,3 +1,4 @@
+import type { ErrorRateCounts, WindowErrorRate } from '../lib/monitoring/error-rate.js';
 import type { ColumnDriftSetting, DriftMethod, DriftMethodSetting } from '../lib/stats/drift-methods.js';
 
 /** Monitoring payloads shared by the monitor workflow, its activity and the controller. JSON-shaped. */
@@ -25,7 +26,26 @@ export interface MonitorWindowReport {
   /** Of those, how many have ground-truth feedback. */
   labelled: number;
   drift: { share: number; datasetDrift: boolean; features: FeatureDriftScore[] } | null;
-  performance: { metric: string; value: number; floor: number | null } | null;
+  /**
+   * Performance on labelled traffic by task (binary: AUC, accuracy...; multiclass: accuracy, macro-F1; regression:
+   * RMSE, MAE, R²); the fields after `floor` are absent in reports written before they existed.
+   */
+  performance: {
+    metric: string;
+    value: number;
+    floor: number | null;
+    /** The deployed version's holdout value of `metric`. */
+    baseline?: number | null;
+    tolerance?: number | null;
+    lowerIsBetter?: boolean;
+    metrics?: Record<string, number>;
+    /** Why performance breached, or null. */
+    breach?: string | null;
+  } | null;
+  /** Predict requests of the version in the window and their error rates (absent in older reports). */
+  errors?: WindowErrorRate | null;
+  /** What made the window breach (absent in older reports). */
+  breaches?: Array<'drift' | 'performance' | 'error_rate'>;
   /**
    * Drift of the model's outputs against its outputs on the evaluation holdout (informational: it does not change
    * `status`); absent when the version's evaluation evidence has no prediction profile or too few predictions.
@@ -50,6 +70,12 @@ export interface MonitorWindowInput {
   minSamples: number;
   performanceFloor: number | null;
   primaryMetric: string;
+  /** `monitoring.performanceTolerance` (absent in older histories: no tolerance rule). */
+  performanceTolerance?: number | null;
+  /** `monitoring.maxErrorRate` (absent in older histories: error rate reported, not judged). */
+  maxErrorRate?: number | null;
+  /** `monitoring.errorRateCounts` (default `server`). */
+  errorRateCounts?: ErrorRateCounts;
 }
 
 /** State carried across continue-as-new by the monitor. */

@@ -11,6 +11,7 @@ import { registerErrorHandlers } from './http-errors.js';
 import { createServingMetrics } from './metrics.js';
 import { ModelManager } from './model-manager.js';
 import { PredictionLogger, type PredictionLoggerOptions } from './prediction-logger.js';
+import { RequestCounter } from './request-counter.js';
 import { registerRequestMetrics } from './request-metrics.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import type { RouteContext } from './routes/context.js';
@@ -23,11 +24,15 @@ import { errorMessage } from './serving-logger.js';
 /** Log level names accepted by {@link ServingDeps.logger}. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-/** The part of the registry serving uses. */
+/**
+ * The part of the registry serving uses; without `logRequestCounts` predict requests are not counted for the
+ * monitor's error rate (only in Prometheus).
+ */
 export type ServingRegistry = Pick<
   ModelRegistry,
   'listDeployed' | 'reportReplica' | 'logPredictions' | 'recordFeedback'
->;
+> &
+  Partial<Pick<ModelRegistry, 'logRequestCounts'>>;
 
 /** What the prediction service is built from. */
 export interface ServingDeps {
@@ -104,6 +109,14 @@ export function createServingApp(deps: ServingDeps): ServingApp {
       app.log.warn({ error: errorMessage(error), batchSize }, 'writing the prediction log failed; will retry');
     },
   });
+  const logRequestCounts = deps.registry.logRequestCounts?.bind(deps.registry);
+  const requestCounter = logRequestCounts
+    ? new RequestCounter({
+        write: logRequestCounts,
+        onWriteError: (error) =>
+          app.log.warn({ error: errorMessage(error) }, 'writing request counts failed; will retry'),
+      })
+    : null;
   const manager = new ModelManager({
     registry: deps.registry,
     artifacts: deps.artifacts,
@@ -117,7 +130,7 @@ export function createServingApp(deps: ServingDeps): ServingApp {
 
   const ctx: RouteContext = { manager, predictionLog, registry: deps.registry, metrics };
   registerErrorHandlers(app);
-  registerRequestMetrics(app, metrics);
+  registerRequestMetrics(app, metrics, requestCounter);
   registerOpsRoutes(app, ctx);
   registerModelRoutes(app, ctx);
   registerPredictRoute(app, ctx);
@@ -132,6 +145,7 @@ export function createServingApp(deps: ServingDeps): ServingApp {
     predictionLog: log,
     async start() {
       log.start();
+      requestCounter?.start();
       manager.start();
     },
     stop() {
@@ -139,6 +153,7 @@ export function createServingApp(deps: ServingDeps): ServingApp {
         await app.close();
         await manager.stop();
         await log.stop();
+        await requestCounter?.stop();
       })();
       return stopping;
     },

@@ -1,6 +1,7 @@
 import {
   continueAsNew,
   getExternalWorkflowHandle,
+  patched,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -9,10 +10,22 @@ import {
 } from '@temporalio/workflow';
 import type { ModelMonitorInput } from '../contracts/controller.js';
 import { driftDetectedSignal, monitorStatusQuery, performanceDroppedSignal } from '../contracts/messages.js';
-import type { ModelMonitorState, MonitorWindowReport } from '../contracts/monitoring.js';
+import type { ModelMonitorState, MonitorWindowInput, MonitorWindowReport } from '../contracts/monitoring.js';
 import { MODEL_KEY, STAGE_KEY, VERSION_KEY } from '../contracts/search-attributes.js';
 import { parseDuration } from '../lib/spec/duration.js';
 import { quick } from './activity-proxies.js';
+
+/** Patch: windows pass the performance tolerance and error-rate rules to the monitoring activity. */
+const MONITOR_RULES_PATCH = 'monitor-tolerance-and-error-rate';
+
+/** The spec's optional performance-tolerance and error-rate rules, as monitoring activity input. */
+function judgementRules(monitoring: ModelMonitorInput['spec']['monitoring']): Partial<MonitorWindowInput> {
+  return {
+    performanceTolerance: monitoring.performanceTolerance ?? null,
+    maxErrorRate: monitoring.maxErrorRate ?? null,
+    ...(monitoring.errorRateCounts !== undefined ? { errorRateCounts: monitoring.errorRateCounts } : {}),
+  };
+}
 
 /** Windows per run before continuing as new (keeps history small however long the model is watched). */
 const WINDOWS_PER_RUN = 100;
@@ -65,6 +78,7 @@ export async function modelMonitor(input: ModelMonitorInput): Promise<ModelMonit
           minSamples: monitoring.minSamples,
           performanceFloor: monitoring.performanceFloor ?? null,
           primaryMetric: evaluation.primaryMetric,
+          ...(patched(MONITOR_RULES_PATCH) ? judgementRules(monitoring) : {}),
         },
       ],
     );

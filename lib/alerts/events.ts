@@ -18,6 +18,16 @@ export interface BreachReport {
     features: Array<{ name: string; score: number; drifted: boolean; method?: string; threshold?: number }>;
   } | null;
   performance: { metric: string; value: number; floor: number | null } | null;
+  /** Request counts and error rates (absent in older reports). */
+  errors?: {
+    total: number;
+    serverErrors: number;
+    clientErrors: number;
+    errorRate: number;
+    breach: string | null;
+  } | null;
+  /** What breached (absent in older reports). */
+  breaches?: string[];
   summary: string;
   reportUri: string | null;
 }
@@ -100,7 +110,12 @@ export function monitorBreachAlert(report: BreachReport, monitorWorkflowId: stri
     version: report.version,
     severity: 'critical',
     summary: clip(`${report.model} ${version}: ${report.summary}`),
-    details: { ...common, performance: report.performance },
+    details: {
+      ...common,
+      performance: report.performance,
+      ...(report.errors ? { errors: report.errors } : {}),
+      ...(report.breaches ? { breaches: report.breaches } : {}),
+    },
     occurredAt: report.windowEnd,
   };
 }

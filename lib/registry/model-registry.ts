@@ -9,6 +9,7 @@ import type {
   PredictionLogEntry,
   ReplicaStatus,
 } from './types.js';
+import type { RequestCountEntry, VersionRequestCounts } from './pg-request-counts.js';
 
 /** Timing and outcome of one pipeline stage (the Level 1 metadata store). */
 export interface StageRecord {
@@ -90,6 +91,13 @@ export interface ModelRegistry {
   readPredictions(model: string, from: string, to: string, limit?: number): Promise<PredictionLogEntry[]>;
   /** Predictions in [from, to) that have feedback. */
   readLabelledPredictions(model: string, from: string, to: string, limit?: number): Promise<LabelledPrediction[]>;
+
+  /**
+   * Serving: predict requests per model version and HTTP status (one-second buckets, batched by each replica;
+   * idempotent on `batchId`), and their sums per version over buckets in [from, to) for the monitor's error rate.
+   */
+  logRequestCounts(batchId: string, entries: RequestCountEntry[]): Promise<void>;
+  readRequestCounts(model: string, from: string, to: string): Promise<VersionRequestCounts[]>;
 
   /** Serving replicas report what they have loaded; deploy waits on these. */
   reportReplica(status: ReplicaStatus): Promise<void>;

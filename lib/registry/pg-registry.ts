@@ -9,6 +9,7 @@ import * as approvals from './pg-approvals.js';
 import { guard, migrate, type MigrateLogger } from './pg-db.js';
 import * as deployments from './pg-deployments.js';
 import * as metadata from './pg-metadata.js';
+import * as requestCounts from './pg-request-counts.js';
 import * as servingLog from './pg-serving-log.js';
 import * as versions from './pg-versions.js';
 
@@ -96,6 +97,10 @@ export function createPgRegistry(options: PgRegistryOptions): PgModelRegistry {
       guard('readPredictions', () => servingLog.readPredictions(pool, model, from, to, limit)),
     readLabelledPredictions: (model, from, to, limit) =>
       guard('readLabelledPredictions', () => servingLog.readLabelledPredictions(pool, model, from, to, limit)),
+    logRequestCounts: (batchId, entries) =>
+      guard('logRequestCounts', () => requestCounts.logRequestCounts(pool, batchId, entries)),
+    readRequestCounts: (model, from, to) =>
+      guard('readRequestCounts', () => requestCounts.readRequestCounts(pool, model, from, to)),
     reportReplica: (status) => guard('reportReplica', () => servingLog.reportReplica(pool, status)),
     listReplicas: (model, freshWithinMs) =>
       guard('listReplicas', () => servingLog.listReplicas(pool, model, freshWithinMs)),

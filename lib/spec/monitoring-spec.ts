@@ -18,8 +18,23 @@ export const monitoringSchema = z
     driftColumns: driftColumnsSchema.default({}),
     /** Fraction of features that must drift for dataset drift. */
     driftShare: z.number().gt(0).max(1).default(0.5),
-    /** Performance floor on labelled traffic (primary metric). */
+    /**
+     * Bound on the primary metric over labelled traffic: a floor, or a ceiling for lower-is-better metrics (RMSE,
+     * MAE, log loss).
+     */
     performanceFloor: z.number().optional(),
+    /**
+     * Largest degradation of the primary metric on labelled traffic from the deployed version's holdout value, in
+     * metric units (e.g. 0.05 AUC, or 2.0 RMSE); beyond it the window is `degraded`.
+     */
+    performanceTolerance: z.number().min(0).optional(),
+    /**
+     * Largest share of predict requests of the deployed version that may fail in a window (over at least 20
+     * requests); beyond it the window is `degraded`. By default only server errors (5xx) count.
+     */
+    maxErrorRate: z.number().min(0).max(1).optional(),
+    /** What `maxErrorRate` counts: `server` errors (5xx, the default) or `all` (bad requests, 4xx, too). */
+    errorRateCounts: z.enum(['server', 'all']).optional(),
     /** Fewest predictions in a window before drift is judged. */
     minSamples: z.number().int().min(1).default(200),
     /** Consecutive breached windows before the controller is signalled (hysteresis). */

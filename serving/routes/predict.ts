@@ -5,7 +5,7 @@ import type { PredictionLogEntry } from '../../lib/registry/types.js';
 import { parsePredictBody } from '../feature-schema.js';
 import { servedPredictions, type ServedPrediction } from '../prediction-response.js';
 import { sendModelUnavailable } from '../http-errors.js';
-import { labelRequest } from '../request-metrics.js';
+import { attributeFailedRequest, labelRequest } from '../request-metrics.js';
 import { invalidRequest } from '../request-issues.js';
 import type { ModelParams, RouteContext } from './context.js';
 
@@ -34,7 +34,10 @@ export function registerPredictRoute(app: FastifyInstance, ctx: RouteContext): v
   app.post<{ Params: ModelParams }>('/v1/models/:model/predict', async (request, reply) => {
     const started = performance.now();
     const found = ctx.manager.acquire(request.params.model);
-    if (found.status !== 'ok') return sendModelUnavailable(reply, request.params.model, found);
+    if (found.status !== 'ok') {
+      if (found.status === 'not_loaded') attributeFailedRequest(request, request.params.model, found.deployedVersion);
+      return sendModelUnavailable(reply, request.params.model, found);
+    }
     const loaded = found.model;
     try {
       labelRequest(request, loaded.model, loaded.version);

@@ -8,9 +8,9 @@
  *  - each run deploys; the registered version has the task's metrics and lineage; serving answers a raw record with
  *    a prediction that makes sense for the task;
  *  - a multiclass label with a single class fails the run non-retryably, naming the label;
- *  - a monitoring window of the non-binary models reports drift and says why performance is not judged.
+ *  - a monitoring window of the non-binary models reports drift and judges performance by the task's metric.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
@@ -20,22 +20,14 @@ import { createMonitorModel } from '../../activities/monitor-model.js';
 import { startE2eStack, type E2eStack } from './e2e-stack.js';
 import type { TrainingPipelineResult } from '../../contracts/payloads.js';
 import { writeChurnDataset } from '../../lib/data/generate-churn.js';
-import { createRng, type Rng } from '../../lib/random.js';
+import { createRng } from '../../lib/random.js';
 import type { ModelVersion } from '../../lib/registry/types.js';
 import { parseSpec } from '../../lib/spec/load-spec.js';
 import type { PipelineSpec } from '../../lib/spec/pipeline-spec.js';
 import { pythonToolsEnv, pythonToolsProblem } from '../../lib/train/command-python.js';
+import { multiclassOf, regressionMean, TOY_FEATURES, toyRecord, writeToyCsv, type ToyRecord } from './toy-data.js';
 
-const COLORS = ['red', 'green', 'blue'] as const;
 const CLASSES = ['high', 'low', 'mid'] as const;
-
-/** Features of the generated multiclass/regression datasets. */
-const TOY_FEATURES = [
-  { name: 'x1', type: 'numeric' },
-  { name: 'x2', type: 'numeric', constraints: { maxMissingRate: 0.2 } },
-  { name: 'x3', type: 'numeric', constraints: { min: 0, max: 10 } },
-  { name: 'color', type: 'categorical', constraints: { values: [...COLORS] } },
-];
 
 const CHURN_FEATURES = [
   { name: 'tenure_months', type: 'numeric' },
@@ -46,51 +38,6 @@ const CHURN_FEATURES = [
   { name: 'region', type: 'categorical', constraints: { values: ['north', 'south', 'east', 'west'] } },
   { name: 'contract', type: 'categorical', constraints: { values: ['monthly', 'annual', 'two_year'] } },
 ];
-
-interface ToyRecord {
-  x1: number;
-  x2: number | null;
-  x3: number;
-  color: (typeof COLORS)[number];
-}
-
-const COLOR_SHIFT: Record<ToyRecord['color'], number> = { red: -1, green: 0, blue: 1 };
-
-/** The noiseless regression target. */
-const regressionMean = (r: ToyRecord): number => 50 + 8 * r.x1 - 5 * (r.x2 ?? 0) + 2 * r.x3 + 6 * COLOR_SHIFT[r.color];
-
-/** The multiclass class of a noisy linear score: low / mid / high. */
-function multiclassOf(r: ToyRecord, noise: number): (typeof CLASSES)[number] {
-  const s = 1.5 * r.x1 - (r.x2 ?? 0) + 0.8 * COLOR_SHIFT[r.color] + noise;
-  return s < -0.9 ? 'low' : s < 0.9 ? 'mid' : 'high';
-}
-
-function toyRecord(rng: Rng): ToyRecord {
-  return {
-    x1: rng.normal(),
-    x2: rng.bernoulli(0.05) ? null : rng.normal(),
-    x3: rng.next() * 10,
-    color: COLORS[rng.int(COLORS.length)]!,
-  };
-}
-
-/** Writes `rows` toy records with the label `labelOf` gives as CSV (x1,x2,x3,color,<label>). */
-async function writeToyCsv(
-  file: string,
-  rows: number,
-  seed: number,
-  labelName: string,
-  labelOf: (r: ToyRecord, rng: Rng) => string,
-): Promise<void> {
-  const rng = createRng(seed);
-  const lines = [`x1,x2,x3,color,${labelName}`];
-  for (let i = 0; i < rows; i++) {
-    const r = toyRecord(rng);
-    const fmt = (v: number): string => v.toFixed(4);
-    lines.push(`${fmt(r.x1)},${r.x2 === null ? '' : fmt(r.x2)},${fmt(r.x3)},${r.color},${labelOf(r, rng)}`);
-  }
-  await writeFile(file, `${lines.join('\n')}\n`);
-}
 
 let dir: string;
 let stack: E2eStack;
@@ -104,11 +51,13 @@ beforeAll(async () => {
   const [stackStarted, problem] = await Promise.all([
     startE2eStack(dir, 'pipeline_tasks'),
     pythonToolsProblem(),
-    writeToyCsv(path.join(dir, 'species.csv'), 1500, 1, 'species', (r, rng) => multiclassOf(r, rng.normal(0, 0.3))),
-    writeToyCsv(path.join(dir, 'price.csv'), 1500, 2, 'price', (r, rng) =>
+    writeToyCsv(path.join(dir, 'species.csv'), 1500, createRng(1), 'species', (r, rng) =>
+      multiclassOf(r, rng.normal(0, 0.3)),
+    ),
+    writeToyCsv(path.join(dir, 'price.csv'), 1500, createRng(2), 'price', (r, rng) =>
       (regressionMean(r) + rng.normal(0, 1)).toFixed(3),
     ),
-    writeToyCsv(path.join(dir, 'constant.csv'), 400, 3, 'species', () => 'mid'),
+    writeToyCsv(path.join(dir, 'constant.csv'), 400, createRng(3), 'species', () => 'mid'),
     writeChurnDataset(path.join(dir, 'churn.csv'), { rows: 2000, seed: 5 }),
   ]);
   stack = stackStarted;
@@ -347,7 +296,7 @@ describe.concurrent('training pipeline per task', () => {
 });
 
 describe('monitoring the deployed non-binary models', () => {
-  it('reports drift but does not judge performance yet', { timeout: 60_000 }, async () => {
+  it('reports drift and judges performance by the task (macro-F1, RMSE)', { timeout: 60_000 }, async () => {
     const monitor = createMonitorModel(stack.deps);
     const rng = createRng(99);
     for (const [model, truth] of [
@@ -377,7 +326,8 @@ describe('monitoring the deployed non-binary models', () => {
           windowEnd: new Date(Date.now() + 1000).toISOString(),
           driftShare: 0.5,
           minSamples: 20,
-          performanceFloor: 0.5,
+          // A floor for macro-F1, a ceiling for RMSE (lower is better): both models are well inside it.
+          performanceFloor: model === 'price' ? 5 : 0.5,
           primaryMetric: model === 'price' ? 'rmse' : 'macro_f1',
         });
         if (report.predictions >= 60 && report.labelled >= 60) break;
@@ -386,9 +336,9 @@ describe('monitoring the deployed non-binary models', () => {
       expect(report?.predictions).toBe(60);
       expect(report?.labelled).toBe(60);
       expect(report?.drift).not.toBeNull();
-      expect(report?.performance).toBeNull();
-      const task = model === 'price' ? 'regression' : 'multiclass';
-      expect(report?.summary).toContain(`performance monitoring for ${task} not supported yet`);
+      expect(report?.performance?.metric).toBe(model === 'price' ? 'rmse' : 'macro_f1');
+      expect(report?.performance?.lowerIsBetter).toBe(model === 'price');
+      expect(report?.performance?.breach).toBeNull();
       expect(report?.status).not.toBe('degraded');
     }
   });

@@ -43,7 +43,7 @@ export function describeRegistrySuite(name: string, backend: () => RegistryBacke
         await Promise.all(others.map((r) => r.close()));
       }
       const rows = await registry.pool.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY id`);
-      expect(rows.rows.map((r) => r.name)).toEqual(['0001_registry', '0002_approvals']);
+      expect(rows.rows.map((r) => r.name)).toEqual(['0001_registry', '0002_approvals', '0003_serving_request_counts']);
     });
 
     it('migrates a fresh database from several registries at once', async () => {
@@ -51,9 +51,9 @@ export function describeRegistrySuite(name: string, backend: () => RegistryBacke
       const regs = [1, 2, 3].map(() => createPgRegistry({ connectionString: fresh.url, maxConnections: 2 }));
       try {
         const applied = await Promise.all(regs.map((r) => r.migrateVerbose()));
-        expect(applied.flat()).toEqual(['0001_registry', '0002_approvals']);
+        expect(applied.flat()).toEqual(['0001_registry', '0002_approvals', '0003_serving_request_counts']);
         const rows = await regs[0]!.pool.query(`SELECT name FROM ${MIGRATIONS_TABLE}`);
-        expect(rows.rowCount).toBe(2);
+        expect(rows.rowCount).toBe(3);
       } finally {
         await Promise.all(regs.map((r) => r.close()));
         await fresh.drop();

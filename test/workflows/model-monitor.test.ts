@@ -1,6 +1,7 @@
 /**
  * The monitor's orchestration on the real dev server with 200 ms windows: hundreds of windows pass in seconds.
- * (The Java time-skipping test server 1.40 never dispatches activity tasks to SDK 1.24 workers, so it cannot run this.)
+ * (model-monitor-time-skipping.test.ts runs 300 five-minute windows on the time-skipping test server: it needs the
+ * custom search attributes registered first, or every workflow task that upserts them fails.)
  * The monitoring activity is replaced by a scripted one (this tests the workflow's decisions: hysteresis,
  * cooldown, which signal, continue-as-new), the controller by a workflow that records the signals it gets.
  */
