@@ -19,6 +19,7 @@ const BENCHMARKS = [
   'read-scale',
   'train-logistic',
   'monitor-window',
+  'monitor-fleet',
 ] as const;
 
 const args = process.argv.slice(2);
