@@ -1,4 +1,5 @@
 import type { PromotionCheck } from '../lib/eval/compare.js';
+import type { TuningLineage, TuningTrialLineage } from '../lib/registry/types.js';
 import type { PipelineSpec } from '../lib/spec/pipeline-spec.js';
 import type { HyperparameterValue } from '../lib/train/tuning-sampler.js';
 
@@ -102,30 +103,16 @@ export interface TrialInput {
   params: Record<string, HyperparameterValue>;
 }
 
-/** One trial of a hyperparameter search, as recorded in the run's lineage and `tuning.json`. */
-export interface TuningTrialResult {
-  number: number;
+/** One trial of a hyperparameter search, as recorded in `tuning.json` (the lineage keeps all but the URI and metrics). */
+export interface TuningTrialResult extends TuningTrialLineage {
   params: Record<string, HyperparameterValue>;
-  status: 'succeeded' | 'failed';
-  /** The tuning metric on the validation split (`validation_<metric>`); null when failed or missing. */
-  value: number | null;
   modelUri: string | null;
-  modelSha256: string | null;
   /** Training and validation metrics of the trial (empty when failed). */
   metrics: Record<string, number>;
-  /** Why the trial failed (e.g. `TrainingDivergedError: ...`), or null. */
-  error: string | null;
 }
 
 /** A finished hyperparameter search: its settings, every trial and the winner. JSON-shaped. */
-export interface TuningSummary {
-  metric: string;
-  direction: 'minimize' | 'maximize';
-  search: 'random' | 'grid';
-  seed: number;
-  maxParallel: number;
-  /** Number of the best trial (its model continued to evaluation). */
-  bestTrial: number;
+export interface TuningSummary extends Omit<TuningLineage, 'artifactUri' | 'trials'> {
   trials: TuningTrialResult[];
 }
 

@@ -25,19 +25,17 @@ import type { ModelVersion } from '../../lib/registry/types.js';
 import { parseSpec } from '../../lib/spec/load-spec.js';
 import type { PipelineSpec } from '../../lib/spec/pipeline-spec.js';
 import { pythonToolsEnv, pythonToolsProblem } from '../../lib/train/command-python.js';
-import { multiclassOf, regressionMean, TOY_FEATURES, toyRecord, writeToyCsv, type ToyRecord } from './toy-data.js';
+import {
+  CHURN_FEATURES,
+  multiclassOf,
+  regressionMean,
+  TOY_FEATURES,
+  toyRecord,
+  writeToyCsv,
+  type ToyRecord,
+} from './toy-data.js';
 
 const CLASSES = ['high', 'low', 'mid'] as const;
-
-const CHURN_FEATURES = [
-  { name: 'tenure_months', type: 'numeric' },
-  { name: 'monthly_charges', type: 'numeric' },
-  { name: 'support_calls', type: 'numeric' },
-  { name: 'data_usage_gb', type: 'numeric' },
-  { name: 'plan', type: 'categorical', constraints: { values: ['basic', 'standard', 'premium'] } },
-  { name: 'region', type: 'categorical', constraints: { values: ['north', 'south', 'east', 'west'] } },
-  { name: 'contract', type: 'categorical', constraints: { values: ['monthly', 'annual', 'two_year'] } },
-];
 
 let dir: string;
 let stack: E2eStack;

@@ -1,4 +1,4 @@
-/** Toy multiclass/regression data for the monitoring e2e tests (the generators of test/e2e/pipeline-tasks.test.ts). */
+/** Datasets of the e2e tests: toy multiclass/regression data, and the features of the generated churn data. */
 import { writeFile } from 'node:fs/promises';
 import type { Rng } from '../../lib/random.js';
 
@@ -58,3 +58,14 @@ export async function writeToyCsv(
   }
   await writeFile(file, `${lines.join('\n')}\n`);
 }
+
+/** Features of the churn data `lib/data/generate-churn.ts` writes. */
+export const CHURN_FEATURES = [
+  { name: 'tenure_months', type: 'numeric' },
+  { name: 'monthly_charges', type: 'numeric' },
+  { name: 'support_calls', type: 'numeric' },
+  { name: 'data_usage_gb', type: 'numeric' },
+  { name: 'plan', type: 'categorical', constraints: { values: ['basic', 'standard', 'premium'] } },
+  { name: 'region', type: 'categorical', constraints: { values: ['north', 'south', 'east', 'west'] } },
+  { name: 'contract', type: 'categorical', constraints: { values: ['monthly', 'annual', 'two_year'] } },
+];

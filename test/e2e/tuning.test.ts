@@ -29,6 +29,7 @@ import { WORKFLOWS_PATH } from '../../workers/create-workers.js';
 import type { reproduceModel } from '../../workflows/reproduce-model.js';
 import { startE2eStack, type E2eStack } from './e2e-stack.js';
 import { trainActivities } from './tuning-history.js';
+import { CHURN_FEATURES } from './toy-data.js';
 
 let dir: string;
 let stack: E2eStack;
@@ -46,16 +47,6 @@ afterAll(async () => {
   await stack?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 }, 60_000);
-
-const CHURN_FEATURES = [
-  { name: 'tenure_months', type: 'numeric' },
-  { name: 'monthly_charges', type: 'numeric' },
-  { name: 'support_calls', type: 'numeric' },
-  { name: 'data_usage_gb', type: 'numeric' },
-  { name: 'plan', type: 'categorical', constraints: { values: ['basic', 'standard', 'premium'] } },
-  { name: 'region', type: 'categorical', constraints: { values: ['north', 'south', 'east', 'west'] } },
-  { name: 'contract', type: 'categorical', constraints: { values: ['monthly', 'annual', 'two_year'] } },
-];
 
 /** A tuned MLP spec for the churn data, through the YAML parser (as `mlops run` reads one). */
 function tunedSpec(model: string, learningRates: number[]): PipelineSpec {
