@@ -37,7 +37,9 @@ import { npyFloat64, npyInt32 } from './npy.js';
  *  - the same drift computed the way Evidently does it, in Python in the same run (bench/drift_scale_anchor.py):
  *    scipy.stats.wasserstein_distance(reference, current) / std(reference) per numeric column, and pandas
  *    value_counts of both sides + scipy's jensenshannon per categorical column (the raw reference is kept and
- *    read again every time: there is no stored profile in that path).
+ *    read again every time: there is no stored profile in that path);
+ *  - the reference profile itself, ours (`profileTable`, timed once more per round) vs numpy/pandas computing the
+ *    same statistics in the anchor.
  * Goals: ours >= 5x faster than the scipy path; ours <= 2x one plain pass.
  */
 
@@ -152,6 +154,8 @@ try {
   const oursSamples: number[] = [];
   const plainSamples: number[] = [];
   const pySamples: number[] = [];
+  const profileSamples: number[] = [profiled.ms];
+  const pyProfileSamples: number[] = [];
   let anchor: AnchorResult | null = null;
   for (let round = 0; round < rounds; round++) {
     const [o, p] = await measureInterleaved([ours, plainPass], { warmup: 1, iterations: 5 });
@@ -159,6 +163,8 @@ try {
     plainSamples.push(...(p ?? []));
     anchor = await runAnchor(manifestPath);
     pySamples.push(...anchor.samples);
+    pyProfileSamples.push(...anchor.profileSamples);
+    profileSamples.push((await timeOnce(() => profileTable(reference, features))).ms);
     console.log(
       `round ${round + 1}/${rounds}: ours ${fmtMs(median(o ?? []))} ms, plain pass ${fmtMs(median(p ?? []))} ms, ` +
         `scipy path ${fmtMs(median(anchor.samples))} ms`,
@@ -168,6 +174,8 @@ try {
   const o = summarize('ours', oursSamples);
   const p = summarize('plain pass', plainSamples);
   const s = summarize('scipy path', pySamples);
+  const pr = summarize('profile', profileSamples);
+  const npr = summarize('numpy profile', pyProfileSamples);
   const report = computeDrift(profile, current, { driftShare: 0.5 });
   console.log();
   printTable(
@@ -185,6 +193,13 @@ try {
         fmtMs(s.median),
         fmtMs(s.p95),
         `scipy/ours ${fmtRatio(s.median, o.median)}`,
+      ],
+      ['ours: profileTable of the reference', fmtMs(pr.median), fmtMs(pr.p95), ''],
+      [
+        'numpy/pandas: the same profile',
+        fmtMs(npr.median),
+        fmtMs(npr.p95),
+        `ours/numpy ${fmtRatio(pr.median, npr.median)}`,
       ],
     ],
   );
@@ -212,6 +227,8 @@ try {
     rows,
     columns: 10,
     profileMs: profiled.ms,
+    profile: pr,
+    numpyProfile: npr,
     profileJsonBytes: profileJson.length,
     ours: o,
     plainPass: p,
@@ -229,6 +246,7 @@ interface AnchorResult {
   scipy: string;
   pandas: string;
   samples: number[];
+  profileSamples: number[];
   scores: Record<string, number>;
   peakRssMiB: number;
 }
