@@ -143,7 +143,7 @@ describe('LogisticRegressionTrainer', () => {
     expect(ticks).toBeGreaterThan(0);
   });
 
-  it('skips unlabelled rows and rejects single-class or non-binary data', async () => {
+  it('skips unlabelled rows and rejects single-class or non-binary data and fewer rows than inputs', async () => {
     const labels = [...table.label!];
     labels[0] = null;
     const result = await trainer.train({ ...base, table: { ...table, label: labels } });
@@ -155,6 +155,10 @@ describe('LogisticRegressionTrainer', () => {
     await expect(trainer.train({ ...base, table: { ...table, label: null } })).rejects.toThrow(/no label column/);
     await expect(trainer.train({ ...base, label: { ...TOY_LABEL, task: 'regression' } })).rejects.toThrow(
       /binary tasks only/,
+    );
+    const tiny = { ...toyTable(9, 3), label: Array.from({ length: 9 }, (_, i) => (i % 2 === 0 ? 'yes' : 'no')) };
+    await expect(trainer.train({ ...base, table: tiny })).rejects.toThrow(
+      /^logistic_regression: 9 training rows for \d+ model inputs \(4 numeric \+ \d+ one-hot columns \+ the bias\)/,
     );
   });
 

@@ -5,13 +5,17 @@ import { TrainingDataError, TrainingDivergedError } from './errors.js';
 import { binaryTargets, binaryValidation } from './labels.js';
 import { columnNames, fitPreprocessor, type Preprocessor, transform } from './preprocess.js';
 import { epochPermutation } from './rng.js';
+import { checkEnoughRows } from './targets.js';
 import {
+  nextYieldAt,
+  sumRowsYielding,
   throwIfAborted,
   trainingFingerprint,
   type Trainer,
   type TrainerCheckpoint,
   type TrainInput,
   type TrainResult,
+  unitsPerClockCheck,
   yieldToEventLoop,
 } from './trainer.js';
 
@@ -44,36 +48,58 @@ function logit(x: Float64Array, row: number, width: number, w: Float64Array, bia
   return z;
 }
 
-/** Mean log loss (no L2 term) of the given rows. */
-function meanLogLoss(
+/** Mean log loss (no L2 term) of the given rows, yielding to the event loop on long inputs. */
+async function meanLogLoss(
   x: Float64Array,
   rows: Uint32Array,
   y: Float64Array,
   width: number,
   w: Float64Array,
   b: number,
-): number {
-  let total = 0;
-  for (let k = 0; k < rows.length; k++) {
-    const z = logit(x, rows[k]!, width, w, b);
-    total += softplus(z) - y[k]! * z;
-  }
+): Promise<number> {
+  const total = await sumRowsYielding(rows.length, width, (from, to, sum) => {
+    for (let k = from; k < to; k++) {
+      const z = logit(x, rows[k]!, width, w, b);
+      sum += softplus(z) - y[k]! * z;
+    }
+    return sum;
+  });
   return rows.length > 0 ? total / rows.length : 0;
 }
 
-/**
- * Mean log loss (no L2 term) of every row of a {@link trainingMatrix} (`width` features then the target per row).
- * The same arithmetic, in the same order, as {@link meanLogLoss} over the labelled rows.
- */
-function trainingLogLoss(xy: Float64Array, n: number, width: number, w: Float64Array, b: number): number {
+/** Adds the log loss of rows `from..to` of a {@link trainingMatrix} to `total`. */
+function trainingLogLossSum(
+  xy: Float64Array,
+  from: number,
+  to: number,
+  width: number,
+  w: Float64Array,
+  b: number,
+  total: number,
+): number {
   const stride = width + 1;
-  let total = 0;
-  for (let k = 0; k < n; k++) {
+  for (let k = from; k < to; k++) {
     const base = k * stride;
     let z = b;
     for (let j = 0; j < width; j++) z += w[j]! * xy[base + j]!;
     total += softplus(z) - xy[base + width]! * z;
   }
+  return total;
+}
+
+/**
+ * Mean log loss (no L2 term) of every row of a {@link trainingMatrix} (`width` features then the target per row),
+ * yielding to the event loop on long inputs. The same arithmetic, in the same order, as {@link meanLogLoss} over the
+ * labelled rows.
+ */
+async function trainingLogLoss(
+  xy: Float64Array,
+  n: number,
+  width: number,
+  w: Float64Array,
+  b: number,
+): Promise<number> {
+  const total = await sumRowsYielding(n, width, (from, to, sum) => trainingLogLossSum(xy, from, to, width, w, b, sum));
   return n > 0 ? total / n : 0;
 }
 
@@ -94,9 +120,15 @@ function rowSlice(pre: Preprocessor, table: FeatureTable, begin: number, end: nu
  * table row `rows[k]` followed by its 0/1 target `y[k]`. SGD visits the rows in a shuffled order, so keeping a row's
  * features and target in one contiguous block (without the `rows[]` indirection) saves two of the three cache and
  * TLB misses per visited row; the values, and so the arithmetic and every weight, are those of `transform`.
- * The table is transformed in chunks of rows, so a full-size design matrix is never held beside this one.
+ * The table is transformed in chunks of rows, so a full-size design matrix is never held beside this one; between
+ * chunks it yields to the event loop about every 200 ms (`yieldPolicy` in trainer.ts).
  */
-function trainingMatrix(pre: Preprocessor, table: FeatureTable, rows: Uint32Array, y: Float64Array): Float64Array {
+async function trainingMatrix(
+  pre: Preprocessor,
+  table: FeatureTable,
+  rows: Uint32Array,
+  y: Float64Array,
+): Promise<Float64Array> {
   const width = pre.width;
   const stride = width + 1;
   const out = new Float64Array(rows.length * stride);
@@ -110,7 +142,12 @@ function trainingMatrix(pre: Preprocessor, table: FeatureTable, rows: Uint32Arra
   // Not chunkable: the whole table at once (`transform` reports a missing or short column as before).
   const chunkRows = chunkable ? Math.max(1, Math.floor(TRANSFORM_CHUNK_VALUES / width)) : n;
   let k = 0;
+  let yieldAt = nextYieldAt();
   for (let begin = 0; begin < n && k < rows.length; begin += chunkRows) {
+    if (performance.now() >= yieldAt) {
+      await yieldToEventLoop();
+      yieldAt = nextYieldAt();
+    }
     const end = Math.min(begin + chunkRows, n);
     const x = chunkable ? transform(pre, rowSlice(pre, table, begin, end)) : transform(pre, table);
     for (; k < rows.length && (!chunkable || rows[k]! < end); k++) {
@@ -155,20 +192,36 @@ interface EpochData {
   batchSize: number;
   signal: AbortSignal | undefined;
   epoch: number;
+  /** Updated by {@link sgdSlice}. */
+  bias: number;
+  /** Position in `order` of the epoch's next mini-batch; updated by {@link sgdSlice}. */
+  next: number;
 }
 
-/** Rows of a mini-batch whose memory {@link sgdEpoch} requests together before stepping through them. */
+/** Rows of a mini-batch whose memory {@link sgdSlice} requests together before stepping through them. */
 const PREFETCH_ROWS = 64;
 /** Receives the sums of the prefetching loads so the compiler keeps them; never read. */
 const PREFETCH_SINK = new Float64Array(1);
 
-/** One epoch of mini-batch SGD over `order` (kept synchronous and monomorphic so V8 optimises it); returns the new bias. */
-function sgdEpoch(d: EpochData, bias: number): number {
+/**
+ * Mini-batch SGD over `order` from position `d.next` until the end of the epoch or, read every few mini-batches,
+ * the clock passes `yieldAt` (kept synchronous and monomorphic so V8 optimises it). Leaves the new bias and the
+ * position of the next mini-batch in `d`; the slices of an epoch do exactly the arithmetic of one loop.
+ */
+function sgdSlice(d: EpochData, yieldAt: number): void {
   const { xy, order, width, w, grad, learningRate, l2, batchSize } = d;
   const stride = width + 1;
   const n = order.length;
+  const checkEvery = unitsPerClockCheck(batchSize * stride);
+  let bias = d.bias;
   let touched = 0;
-  for (let begin = 0; begin < n; begin += batchSize) {
+  let batches = 0;
+  let begin = d.next;
+  for (; begin < n; begin += batchSize) {
+    if (++batches > checkEvery) {
+      if (performance.now() >= yieldAt) break;
+      batches = 1;
+    }
     throwIfAborted(d.signal, d.epoch);
     const end = Math.min(begin + batchSize, n);
     grad.fill(0);
@@ -198,13 +251,17 @@ function sgdEpoch(d: EpochData, bias: number): number {
     bias -= (learningRate * gradBias) / m;
   }
   PREFETCH_SINK[0] = touched;
-  return bias;
+  d.bias = bias;
+  d.next = begin;
 }
 
 /**
  * Binary logistic regression by mini-batch SGD with L2 (loss = mean log loss + l2/2 * |w|^2, bias not penalised).
  * Weights start at zero; epoch e visits the rows in an order seeded by `(seed, e)` only, so a run resumed from
- * the checkpoint after epoch k ends with exactly the weights (and ONNX bytes) of an uninterrupted run.
+ * the checkpoint after epoch k ends with exactly the weights (and ONNX bytes) of an uninterrupted run. Within an
+ * epoch it yields to the event loop about every 200 ms (`yieldPolicy` in trainer.ts).
+ *
+ * Refuses (TrainingDataError) a table with no more labelled rows than model inputs (see {@link checkEnoughRows}).
  */
 export class LogisticRegressionTrainer implements Trainer {
   readonly algorithm = ALGORITHM;
@@ -238,23 +295,48 @@ export class LogisticRegressionTrainer implements Trainer {
     }
 
     const width = pre.width;
-    const xy = trainingMatrix(pre, input.table, rows, y);
+    const n = rows.length;
+    checkEnoughRows(ALGORITHM, pre, n);
+    const xy = await trainingMatrix(pre, input.table, rows, y);
     const validation =
       input.validation === undefined ? null : binaryValidation(pre, input.validation, input.label.positive);
     const grad = new Float64Array(width);
-    const n = rows.length;
     let valLoss: number | undefined;
+    const { signal } = input;
+    const d: EpochData = {
+      xy,
+      order: new Uint32Array(0),
+      width,
+      w,
+      grad,
+      learningRate,
+      l2,
+      batchSize,
+      signal,
+      epoch: 0,
+      bias,
+      next: 0,
+    };
 
     for (let epoch = start; epoch < epochs; epoch++) {
-      const order = epochPermutation(n, input.seed, epoch);
-      bias = sgdEpoch({ xy, order, width, w, grad, learningRate, l2, batchSize, signal: input.signal, epoch }, bias);
-      const loss = trainingLogLoss(xy, n, width, w, bias);
+      d.order = epochPermutation(n, input.seed, epoch);
+      d.epoch = epoch;
+      d.next = 0;
+      for (;;) {
+        sgdSlice(d, nextYieldAt());
+        if (d.next >= n) break;
+        await yieldToEventLoop();
+      }
+      bias = d.bias;
+      const loss = await trainingLogLoss(xy, n, width, w, bias);
       if (!Number.isFinite(loss) || !Number.isFinite(bias) || !w.every(Number.isFinite)) {
         throw new TrainingDivergedError(epoch, learningRate);
       }
       lossHistory.push(loss);
       valLoss =
-        validation === null ? undefined : meanLogLoss(validation.x, validation.rows, validation.y, width, w, bias);
+        validation === null
+          ? undefined
+          : await meanLogLoss(validation.x, validation.rows, validation.y, width, w, bias);
       await input.onProgress?.(
         valLoss === undefined ? { epoch: epoch + 1, epochs, loss } : { epoch: epoch + 1, epochs, loss, valLoss },
       );
@@ -279,14 +361,15 @@ export class LogisticRegressionTrainer implements Trainer {
       negative,
     };
     const positives = y.reduce((a, b) => a + b, 0);
-    const trainLoss = lossHistory.at(-1) ?? trainingLogLoss(xy, n, width, w, bias);
+    const trainLoss = lossHistory.at(-1) ?? (await trainingLogLoss(xy, n, width, w, bias));
     const metrics: Record<string, number> = {
       train_log_loss: trainLoss,
       train_rows: n,
       train_positive_rate: positives / n,
     };
     if (validation !== null) {
-      metrics.val_log_loss = valLoss ?? meanLogLoss(validation.x, validation.rows, validation.y, width, w, bias);
+      metrics.val_log_loss =
+        valLoss ?? (await meanLogLoss(validation.x, validation.rows, validation.y, width, w, bias));
     }
     const features = input.features.map((f) => structuredClone(f));
     const onnx = exportLogisticRegression({

@@ -116,7 +116,7 @@ describe('MlpTrainer', () => {
     expect(result.metadata.epochs).toBe(5);
   });
 
-  it('rejects one-class labels, too many classes, non-numeric regression labels and unidentifiable fits', async () => {
+  it('rejects one-class labels, too many classes, non-numeric regression labels and too few rows', async () => {
     const oneClass = { ...binary.table, label: binary.table.label!.map(() => 'no') };
     await expect(trainer.train({ ...binary, table: oneClass })).rejects.toThrow(/needs both classes/);
     await expect(trainer.train({ ...multiclass, table: oneClass })).rejects.toThrow(/at least 2 classes/);
@@ -128,7 +128,8 @@ describe('MlpTrainer', () => {
     tiny.label = tiny.label!.map((_, i) => (i % 2 === 0 ? 'yes' : 'no'));
     const noL2 = { ...binary, table: tiny, hyperparameters: { ...hyperparameters, l2: 0 } };
     await expect(trainer.train(noL2)).rejects.toThrow(TrainingDataError);
-    await expect(trainer.train(noL2)).rejects.toThrow(/only 10 labelled training rows/);
+    await expect(trainer.train(noL2)).rejects.toThrow(/^mlp: 10 training rows for \d+ model inputs/);
+    await expect(trainer.train({ ...binary, table: tiny })).rejects.toThrow(/10 training rows/);
   });
 
   it('reports divergence instead of exporting NaN weights', async () => {

@@ -19,8 +19,8 @@ export const DEFAULT_HIDDEN_LAYERS: readonly number[] = [32];
  * validation loss and the model of the best epoch is returned; without one, all epochs run. The checkpoint holds
  * the parameters, Adam's moments and the early-stopping state, so resuming from it is bit-identical.
  *
- * Refuses (TrainingDataError) one-class or > 100-class labels, non-numeric regression labels, and more design-matrix
- * columns than labelled rows when `l2` is 0.
+ * Refuses (TrainingDataError) one-class or > 100-class labels, non-numeric regression labels, and a table with no
+ * more labelled rows than model inputs (design-matrix columns + the bias), whatever `l2`.
  */
 export class MlpTrainer implements Trainer {
   readonly algorithm = ALGORITHM;

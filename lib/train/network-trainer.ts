@@ -13,7 +13,7 @@ import {
 } from './network.js';
 import { columnNames, fitPreprocessor, type Preprocessor, transform } from './preprocess.js';
 import { epochPermutation } from './rng.js';
-import { checkIdentifiable, type LabelledRows, targetsFor } from './targets.js';
+import { checkEnoughRows, type LabelledRows, targetsFor } from './targets.js';
 import {
   type TrainedModelMetadata,
   trainingFingerprint,
@@ -84,7 +84,9 @@ export function predictDense(
 
 /**
  * Trains a dense network by mini-batch SGD or Adam (L2 on weights, seeded initialisation and epoch order) and exports
- * it with its preprocessing. Resuming from any epoch's checkpoint ends bit-identical to an uninterrupted run.
+ * it with its preprocessing. Resuming from any epoch's checkpoint ends bit-identical to an uninterrupted run. Epochs
+ * and loss passes yield to the event loop about every 200 ms. Refuses (TrainingDataError) a table with no more
+ * labelled rows than model inputs (see {@link checkEnoughRows}).
  */
 export async function trainNetwork(config: NetworkConfig, input: TrainInput): Promise<TrainResult> {
   const { algorithm } = config;
@@ -121,7 +123,7 @@ export async function trainNetwork(config: NetworkConfig, input: TrainInput): Pr
     }
   }
   pre ??= fitPreprocessor(input.table, input.features);
-  checkIdentifiable(algorithm, pre.width, n, l2);
+  checkEnoughRows(algorithm, pre, n);
   const layout = networkLayout(pre.width, config.hidden, targets.outputs, targets.head);
   if (s === null) {
     const opt: OptimizerState = { kind: optimizer, m: new Float64Array(0), v: new Float64Array(0), step: 0 };
@@ -136,18 +138,18 @@ export async function trainNetwork(config: NetworkConfig, input: TrainInput): Pr
   const early = config.earlyStopping && validation !== null && validation.rows.length > 0;
   // Losses are computed on standardised regression targets; reported in label units (mean squared error).
   const scale = targets.std * targets.std;
-  const valLossOf = (p: Float64Array): number | undefined =>
-    validation === null ? undefined : scale * meanLoss(layout, p, validation.x, validation.rows, validation.y);
+  const valLossOf = async (p: Float64Array): Promise<number | undefined> =>
+    validation === null ? undefined : scale * (await meanLoss(layout, p, validation.x, validation.rows, validation.y));
 
   let epoch = start;
   for (; epoch < epochs && !s.stopped; epoch++) {
     const order = epochPermutation(n, input.seed, epoch);
     const { p, opt } = s;
-    runEpoch({ layout, p, opt, x, rows, y, order, learningRate, l2, batchSize, signal: input.signal, epoch });
-    const loss = scale * meanLoss(layout, p, x, rows, y);
+    await runEpoch({ layout, p, opt, x, rows, y, order, learningRate, l2, batchSize, signal: input.signal, epoch });
+    const loss = scale * (await meanLoss(layout, p, x, rows, y));
     if (!Number.isFinite(loss) || !p.every(Number.isFinite)) throw new TrainingDivergedError(epoch, learningRate);
     lossHistory.push(loss);
-    const valLoss = valLossOf(p);
+    const valLoss = await valLossOf(p);
     if (early && valLoss !== undefined) {
       if (valLoss < s.bestLoss) [s.best, s.bestEpoch, s.bestLoss, s.bad] = [p.slice(), epoch + 1, valLoss, 0];
       else if (++s.bad >= patience) s.stopped = true;
@@ -178,8 +180,8 @@ export async function trainNetwork(config: NetworkConfig, input: TrainInput): Pr
   for (let i = layout.wOffset[last]!; i < layout.total; i++) folded[i] = folded[i]! * targets.std;
   folded[layout.bOffset[last]!] = folded[layout.bOffset[last]!]! + targets.mean;
 
-  const trainLoss = scale * meanLoss(layout, final, x, rows, y);
-  const valLoss = valLossOf(final);
+  const trainLoss = scale * (await meanLoss(layout, final, x, rows, y));
+  const valLoss = await valLossOf(final);
   const regression = targets.head === 'identity';
   const metrics: Record<string, number> = regression
     ? { train_mse: trainLoss, train_rmse: Math.sqrt(trainLoss), train_rows: n }

@@ -1,4 +1,4 @@
-import { throwIfAborted } from './trainer.js';
+import { nextYieldAt, sumRowsYielding, throwIfAborted, unitsPerClockCheck, yieldToEventLoop } from './trainer.js';
 import { deriveSeed, mulberry32 } from './rng.js';
 
 /**
@@ -121,11 +121,22 @@ export function rowLoss(head: Head, z: Float64Array, t: number): number {
   return max + Math.log(sum) - z[t]!;
 }
 
-/** Mean loss over `rows` of `x` with targets `y` (no L2 term). */
-export function meanLoss(l: Layout, p: Float64Array, x: Float64Array, rows: Uint32Array, y: Float64Array): number {
+/**
+ * Mean loss over `rows` of `x` with targets `y` (no L2 term), yielding to the event loop on long inputs (the sum
+ * runs in the same order either way).
+ */
+export async function meanLoss(
+  l: Layout,
+  p: Float64Array,
+  x: Float64Array,
+  rows: Uint32Array,
+  y: Float64Array,
+): Promise<number> {
   const { acts } = rowBuffers(l);
-  let total = 0;
-  for (let k = 0; k < rows.length; k++) total += rowLoss(l.head, forward(l, p, x, rows[k]!, acts), y[k]!);
+  const total = await sumRowsYielding(rows.length, l.total, (from, to, sum) => {
+    for (let k = from; k < to; k++) sum += rowLoss(l.head, forward(l, p, x, rows[k]!, acts), y[k]!);
+    return sum;
+  });
   return rows.length > 0 ? total / rows.length : 0;
 }
 
@@ -190,16 +201,30 @@ export interface EpochInput {
   epoch: number;
 }
 
+/** Scratch buffers of one epoch, and the position in `order` of its next mini-batch. */
+interface EpochCursor {
+  grad: Float64Array;
+  acts: Float64Array[];
+  deltas: Float64Array[];
+  next: number;
+}
+
 /**
- * One epoch of mini-batch gradient descent over `order` on mean loss + `l2`/2 * |W|^2 (biases not penalised).
- * Checks `signal` before every mini-batch.
+ * Mini-batches of an epoch from `c.next` until the end of the epoch or, read every few mini-batches, the clock
+ * passes `yieldAt`; leaves the position of the next mini-batch in `c.next`.
  */
-export function runEpoch(e: EpochInput): void {
+function epochSlice(e: EpochInput, c: EpochCursor, yieldAt: number): void {
   const { layout: l, p, opt, x, rows, y, order, learningRate, l2, batchSize } = e;
-  const grad = new Float64Array(l.total);
-  const { acts, deltas } = rowBuffers(l);
+  const { grad, acts, deltas } = c;
   const n = order.length;
-  for (let begin = 0; begin < n; begin += batchSize) {
+  const checkEvery = unitsPerClockCheck(batchSize * 3 * l.total);
+  let batches = 0;
+  let begin = c.next;
+  for (; begin < n; begin += batchSize) {
+    if (++batches > checkEvery) {
+      if (performance.now() >= yieldAt) break;
+      batches = 1;
+    }
     throwIfAborted(e.signal, e.epoch);
     const end = Math.min(begin + batchSize, n);
     grad.fill(0);
@@ -224,6 +249,21 @@ export function runEpoch(e: EpochInput): void {
         }
       }
     }
+  }
+  c.next = begin;
+}
+
+/**
+ * One epoch of mini-batch gradient descent over `order` on mean loss + `l2`/2 * |W|^2 (biases not penalised).
+ * Checks `signal` before every mini-batch, and yields to the event loop about every 200 ms (`yieldPolicy` in
+ * trainer.ts) without changing the arithmetic or its order.
+ */
+export async function runEpoch(e: EpochInput): Promise<void> {
+  const c: EpochCursor = { grad: new Float64Array(e.layout.total), ...rowBuffers(e.layout), next: 0 };
+  for (;;) {
+    epochSlice(e, c, nextYieldAt());
+    if (c.next >= e.order.length) return;
+    await yieldToEventLoop();
   }
 }
 

@@ -64,7 +64,7 @@ describe('RidgeRegressionTrainer', () => {
     await expect(trainer.train({ ...base, validation })).rejects.toThrow(/validation row 4 .* has ""/);
   });
 
-  it('rejects other tasks, singular or unidentifiable fits without l2', async () => {
+  it('rejects other tasks, singular fits without l2, and fewer rows than inputs', async () => {
     await expect(trainer.train({ ...base, label: TOY_LABEL })).rejects.toThrow(/regression tasks only/);
     const noL2 = { ...hyperparameters, l2: 0 };
     // Without missing categories every one-hot block sums to 1, like the intercept: singular.
@@ -76,8 +76,9 @@ describe('RidgeRegressionTrainer', () => {
     expect(ok.metrics.train_rmse).toBeGreaterThan(0);
     const tiny = toyRegressionTable(6, 3);
     await expect(trainer.train({ ...base, table: tiny, hyperparameters: noL2 })).rejects.toThrow(
-      /only 6 labelled training rows/,
+      /6 training rows for \d+ model inputs .*collect more rows or drop features/,
     );
+    await expect(trainer.train({ ...base, table: tiny })).rejects.toThrow(/6 training rows/);
   });
 
   it('reports an overflowing solution as divergence', async () => {

@@ -3,52 +3,79 @@ import type { ModelLabel } from '../onnx/metadata.js';
 import { TrainingDataError, TrainingDivergedError } from './errors.js';
 import { regressionTargets } from './labels.js';
 import { columnNames, fitPreprocessor, type Preprocessor, transform } from './preprocess.js';
-import { checkIdentifiable } from './targets.js';
+import { checkEnoughRows } from './targets.js';
 import {
+  nextYieldAt,
+  sumRowsYielding,
   throwIfAborted,
   trainingFingerprint,
   type Trainer,
   type TrainerCheckpoint,
   type TrainInput,
   type TrainResult,
+  unitsPerClockCheck,
+  yieldToEventLoop,
 } from './trainer.js';
 
 const ALGORITHM = 'ridge_regression';
 
-/** Mean squared error of `bias + x . w` against `y` over `rows`. */
-function mse(x: Float64Array, rows: Uint32Array, y: Float64Array, w: Float64Array, bias: number): number {
+/** Mean squared error of `bias + x . w` against `y` over `rows`, yielding to the event loop on long inputs. */
+async function mse(
+  x: Float64Array,
+  rows: Uint32Array,
+  y: Float64Array,
+  w: Float64Array,
+  bias: number,
+): Promise<number> {
   const width = w.length;
-  let total = 0;
-  for (let k = 0; k < rows.length; k++) {
-    const base = rows[k]! * width;
-    let z = bias;
-    for (let j = 0; j < width; j++) z += w[j]! * x[base + j]!;
-    total += (z - y[k]!) * (z - y[k]!);
-  }
+  const total = await sumRowsYielding(rows.length, width, (from, to, sum) => {
+    for (let k = from; k < to; k++) {
+      const base = rows[k]! * width;
+      let z = bias;
+      for (let j = 0; j < width; j++) z += w[j]! * x[base + j]!;
+      sum += (z - y[k]!) * (z - y[k]!);
+    }
+    return sum;
+  });
   return rows.length > 0 ? total / rows.length : 0;
+}
+
+/** Yields to the event loop (then checks `signal`) once the clock has passed `yieldAt`; returns the next deadline. */
+async function turn(yieldAt: number, signal: AbortSignal | undefined): Promise<number> {
+  if (performance.now() < yieldAt) return yieldAt;
+  await yieldToEventLoop();
+  throwIfAborted(signal, 0);
+  return nextYieldAt();
 }
 
 /**
  * Solves the ridge normal equations `(Xc'Xc / n + l2 I) w = Xc'(y - mean y) / n` (Xc: design matrix with centred
  * columns, so the bias is not penalised) by Cholesky; `bias = mean y - mean x . w`. Rows are accumulated in order,
- * so the result is a pure function of the inputs.
+ * so the result is a pure function of the inputs. Building X'X (every few rows) and the factorisation (every column)
+ * yield to the event loop about every 200 ms, without changing the arithmetic.
  */
-function solve(
+async function solve(
   x: Float64Array,
   rows: Uint32Array,
   y: Float64Array,
   width: number,
   l2: number,
   signal: AbortSignal | undefined,
-): { w: Float64Array; bias: number } {
+): Promise<{ w: Float64Array; bias: number }> {
   const n = rows.length;
   const a = new Float64Array(width * width);
   const rhs = new Float64Array(width);
   const xMean = new Float64Array(width);
   let yMean = 0;
   const nonzero = new Uint32Array(width);
+  // A row costs up to width (width + 3) / 2 multiply-adds (fewer when one-hot zeros are skipped).
+  const checkEvery = unitsPerClockCheck((width * (width + 3)) / 2);
+  let yieldAt = nextYieldAt();
   for (let k = 0; k < n; k++) {
-    if (k % 1024 === 0) throwIfAborted(signal, 0);
+    if (k % checkEvery === 0) {
+      throwIfAborted(signal, 0);
+      yieldAt = await turn(yieldAt, signal);
+    }
     const base = rows[k]! * width;
     let count = 0;
     for (let j = 0; j < width; j++) if (x[base + j] !== 0) nonzero[count++] = j;
@@ -73,6 +100,7 @@ function solve(
   throwIfAborted(signal, 0);
   // In-place Cholesky a = L L' (lower triangle), then L z = rhs, L' w = z.
   for (let j = 0; j < width; j++) {
+    yieldAt = await turn(yieldAt, signal);
     let d = a[j * width + j]!;
     for (let k = 0; k < j; k++) d -= a[j * width + k]! * a[j * width + k]!;
     if (!(d > 1e-12)) {
@@ -118,8 +146,8 @@ function checkpointProblem(c: TrainerCheckpoint, fingerprint: string): string | 
  * Linear regression with L2 (ridge) in closed form: minimises mean squared error / 2 + l2/2 * |w|^2 on the
  * standardised/one-hot design matrix (bias not penalised), exactly and deterministically. There is one "epoch" (the
  * solve): `onProgress` and `onCheckpoint` are called once with `epochs: 1`, and `learningRate`, `epochs`, `batchSize`
- * and `optimizer` do not apply. With `l2 = 0` it refuses (TrainingDataError) a singular design matrix, including
- * more columns than labelled rows.
+ * and `optimizer` do not apply. It refuses (TrainingDataError) a table with no more labelled rows than model inputs
+ * (see {@link checkEnoughRows}) and, with `l2 = 0`, a singular design matrix.
  */
 export class RidgeRegressionTrainer implements Trainer {
   readonly algorithm = ALGORITHM;
@@ -138,21 +166,21 @@ export class RidgeRegressionTrainer implements Trainer {
     const problem = restored === null ? null : checkpointProblem(restored, fingerprint);
     const resumed = restored !== null && problem === null;
     const pre: Preprocessor = resumed ? restored.preprocessor : fitPreprocessor(input.table, input.features);
-    checkIdentifiable(ALGORITHM, pre.width, n, l2);
+    checkEnoughRows(ALGORITHM, pre, n);
     const x = transform(pre, input.table);
     let w: Float64Array;
     let bias: number;
     if (resumed) [w, bias] = [Float64Array.from(restored.weights), restored.bias];
-    else ({ w, bias } = solve(x, rows, y, pre.width, l2, input.signal));
+    else ({ w, bias } = await solve(x, rows, y, pre.width, l2, input.signal));
 
-    const loss = mse(x, rows, y, w, bias);
+    const loss = await mse(x, rows, y, w, bias);
     if (!Number.isFinite(loss) || !Number.isFinite(bias) || !w.every(Number.isFinite)) {
       throw new TrainingDivergedError(0, learningRate, 'check the features and label for extreme values');
     }
     let valLoss: number | undefined;
     if (input.validation !== undefined) {
       const v = regressionTargets(input.validation.label, input.label.name, 'validation');
-      valLoss = mse(transform(pre, input.validation), v.rows, v.y, w, bias);
+      valLoss = await mse(transform(pre, input.validation), v.rows, v.y, w, bias);
     }
     const lossHistory = [loss];
     if (!resumed) {

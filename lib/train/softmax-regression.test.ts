@@ -54,7 +54,7 @@ describe('SoftmaxRegressionTrainer', () => {
     expect(b.metadata.parameters).not.toEqual(a.metadata.parameters);
   });
 
-  it('rejects a non-multiclass task, one class, more than 100 classes, and an unidentifiable fit', async () => {
+  it('rejects a non-multiclass task, one class, more than 100 classes, and fewer rows than inputs', async () => {
     await expect(trainer.train({ ...base, label: TOY_LABEL })).rejects.toThrow(/multiclass tasks only/);
     const oneClass = { ...table, label: table.label!.map(() => 'mid') };
     await expect(trainer.train({ ...base, table: oneClass })).rejects.toThrow(TrainingDataError);
@@ -68,8 +68,13 @@ describe('SoftmaxRegressionTrainer', () => {
     const tiny = toyMulticlassTable(8, 3);
     tiny.label = tiny.label!.map((_, i) => (i % 2 === 0 ? 'a' : 'b'));
     const noL2 = { ...base, table: tiny, hyperparameters: { ...hyperparameters, l2: 0 } };
-    await expect(trainer.train(noL2)).rejects.toThrow(/has \d+ columns .* but only 8 labelled training rows/);
-    await expect(trainer.train({ ...noL2, hyperparameters: { ...hyperparameters, l2: 0.01 } })).resolves.toBeDefined();
+    await expect(trainer.train(noL2)).rejects.toThrow(
+      /8 training rows for \d+ model inputs \(4 numeric \+ \d+ one-hot/,
+    );
+    // A penalty does not make up for the missing rows.
+    await expect(trainer.train({ ...noL2, hyperparameters: { ...hyperparameters, l2: 0.01 } })).rejects.toThrow(
+      TrainingDataError,
+    );
   });
 
   it('reports divergence instead of exporting NaN weights', async () => {

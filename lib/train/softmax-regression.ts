@@ -11,8 +11,8 @@ const ALGORITHM = 'softmax_regression';
  * from any epoch's checkpoint ends with exactly the parameters (and ONNX bytes) of an uninterrupted run.
  * `hiddenLayers` and `patience` do not apply and are ignored.
  *
- * Refuses (TrainingDataError) a label with fewer than 2 or more than 100 classes, and more design-matrix columns
- * than labelled rows when `l2` is 0 (the fit is not identifiable).
+ * Refuses (TrainingDataError) a label with fewer than 2 or more than 100 classes, and a table with no more labelled
+ * rows than model inputs (design-matrix columns + the bias), whatever `l2`.
  */
 export class SoftmaxRegressionTrainer implements Trainer {
   readonly algorithm = ALGORITHM;

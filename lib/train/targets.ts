@@ -100,16 +100,20 @@ export function targetsFor(input: TrainInput): Targets {
 }
 
 /**
- * Refuses an under-determined unregularised fit: more design-matrix columns than labelled training rows with
- * `l2 = 0` has no unique solution (softmax and ridge) or memorises the rows (mlp). Any `l2 > 0` allows it.
- * @throws TrainingDataError naming both numbers and the ways out.
+ * Refuses a fit with no more labelled training rows than model inputs: the design-matrix columns (numeric features
+ * plus one-hot categories) and the bias. With `rows <= inputs` a linear model can fit every training row exactly
+ * (and a network memorise them), whatever `l2`, so the trained model would say nothing about new data. Applies to
+ * every built-in trainer.
+ * @throws TrainingDataError naming both counts and the ways out.
  */
-export function checkIdentifiable(algorithm: string, width: number, rows: number, l2: number): void {
-  if (width > rows && l2 === 0) {
-    throw new TrainingDataError(
-      `${algorithm}: the design matrix has ${width} columns (numeric features + one-hot categories) but only ` +
-        `${rows} labelled training rows; with trainer.hyperparameters.l2 = 0 the fit is not identifiable. ` +
-        'Add rows, drop features or categories, or set l2 > 0',
-    );
-  }
+export function checkEnoughRows(algorithm: string, pre: Preprocessor, rows: number): void {
+  const inputs = pre.width + 1;
+  if (rows > inputs) return;
+  const numeric = pre.numeric.length;
+  const oneHot = pre.width - numeric;
+  throw new TrainingDataError(
+    `${algorithm}: ${rows} training rows for ${inputs} model inputs (${numeric} numeric + ${oneHot} one-hot columns ` +
+      `+ the bias): collect more rows or drop features (each category of a categorical feature is one input); ` +
+      `training needs more rows than model inputs`,
+  );
 }

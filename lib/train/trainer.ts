@@ -72,7 +72,10 @@ export interface TrainInput {
   checkpoint?: TrainerCheckpoint | null | undefined;
   /** Called (and awaited) at the end of every epoch, including the last, with the state after that epoch. */
   onCheckpoint?: ((c: TrainerCheckpoint) => Promise<void>) | undefined;
-  /** Checked before every mini-batch; when aborted, training throws {@link TrainingAbortedError}. */
+  /**
+   * Checked before every mini-batch (and at every turn a trainer gives the event loop within an epoch); when
+   * aborted, training throws {@link TrainingAbortedError}.
+   */
   signal?: AbortSignal | undefined;
 }
 
@@ -138,6 +141,47 @@ export function throwIfAborted(signal: AbortSignal | undefined, completedEpochs:
 /** Lets pending I/O callbacks (heartbeats, cancellation) run. */
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * How the built-in trainers share the event loop within an epoch, so heartbeats and cancellation get through on
+ * large tables: after about `workPerCheck` values of work they read the clock, and once `intervalMs` have passed
+ * since their last turn they {@link yieldToEventLoop} (and check the abort signal). Results never depend on it (the
+ * arithmetic and its order stay the same); tests lower both to make every check yield.
+ */
+export const yieldPolicy = { intervalMs: 200, workPerCheck: 1 << 16 };
+
+/** Units of work (mini-batches, rows) between two clock reads, for units that touch about `cost` values each. */
+export function unitsPerClockCheck(cost: number): number {
+  return Math.max(1, Math.ceil(yieldPolicy.workPerCheck / Math.max(1, cost)));
+}
+
+/** When the work that starts now should next give the event loop a turn (a `performance.now()` time). */
+export function nextYieldAt(): number {
+  return performance.now() + yieldPolicy.intervalMs;
+}
+
+/**
+ * Computes a sum over rows `0..n` as `sum(from, to, total)` on consecutive row ranges (each adds its rows to `total`
+ * and returns it), yielding to the event loop between ranges about every {@link yieldPolicy} `intervalMs`. The
+ * ranges carry one running total, so the result is bit-identical to a single loop over all rows.
+ */
+export async function sumRowsYielding(
+  n: number,
+  rowCost: number,
+  sum: (from: number, to: number, total: number) => number,
+): Promise<number> {
+  const chunk = unitsPerClockCheck(rowCost);
+  let total = 0;
+  let yieldAt = nextYieldAt();
+  for (let from = 0; from < n; from += chunk) {
+    total = sum(from, Math.min(from + chunk, n), total);
+    if (from + chunk < n && performance.now() >= yieldAt) {
+      await yieldToEventLoop();
+      yieldAt = nextYieldAt();
+    }
+  }
+  return total;
 }
 
 /**

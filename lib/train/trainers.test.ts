@@ -1,8 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FeatureTable } from '../data/table.js';
 import { lineageHyperparameters, trainerSchema, trainerTaskProblem } from '../spec/trainer-spec.js';
-import { UnknownTrainerError } from './errors.js';
+import { TrainingDataError, UnknownTrainerError } from './errors.js';
 import { TOY_FEATURES, TOY_LABEL, toyTable } from './toy-table.test-util.js';
-import { trainingFingerprint } from './trainer.js';
+import {
+  TOY_MULTICLASS_LABEL,
+  TOY_REGRESSION_LABEL,
+  toyMulticlassTable,
+  toyRegressionTable,
+} from './toy-tasks.test-util.js';
+import { trainingFingerprint, type TrainInput, yieldPolicy } from './trainer.js';
 import { KNOWN_ALGORITHMS, trainerFor } from './trainers.js';
 
 describe('trainerFor', () => {
@@ -90,5 +97,89 @@ describe('trainingFingerprint', () => {
     expect(set({ patience: 3 })).not.toBe(plain);
     expect(set({ optimizer: 'adam' })).not.toBe(plain);
     expect(set({ hiddenLayers: [8] })).not.toBe(set({ hiddenLayers: [16] }));
+  });
+});
+
+/** One training input per built-in trainer: `rows` toy rows of a task it learns (labels varied enough to train). */
+function inputs(rows: number, features = TOY_FEATURES): Array<[string, TrainInput]> {
+  const hyperparameters = { learningRate: 0.05, epochs: 1, batchSize: 8, l2: 0.0001 };
+  const common = { features, hyperparameters, seed: 3 };
+  const alternate = (t: FeatureTable, a: string, b: string): FeatureTable => ({
+    ...t,
+    label: t.label!.map((_, i) => (i % 2 === 0 ? a : b)),
+  });
+  return [
+    ['logistic_regression', { ...common, table: alternate(toyTable(rows, 3), 'yes', 'no'), label: TOY_LABEL }],
+    ['softmax_regression', { ...common, table: toyMulticlassTable(rows, 3), label: TOY_MULTICLASS_LABEL }],
+    ['ridge_regression', { ...common, table: toyRegressionTable(rows, 3), label: TOY_REGRESSION_LABEL }],
+    ['mlp', { ...common, table: toyRegressionTable(rows, 3), label: TOY_REGRESSION_LABEL }],
+  ];
+}
+
+describe('built-in trainers on large tables', () => {
+  const defaults = { ...yieldPolicy };
+  afterEach(() => void Object.assign(yieldPolicy, defaults));
+  /** Makes every clock check yield to the event loop. */
+  const yieldAlways = (): void => void Object.assign(yieldPolicy, { intervalMs: 0, workPerCheck: 1 });
+
+  it.each(inputs(400))(
+    '%s yields to the event loop within an epoch, with byte-identical results',
+    async (algorithm, input) => {
+      const plain = await trainerFor(algorithm).train(input);
+      yieldAlways();
+      let turns = 0;
+      let running = true;
+      const tick = (): void => void (running && (turns++, setImmediate(tick)));
+      setImmediate(tick);
+      let turnsBeforeFirstEpoch = 0;
+      const sliced = await trainerFor(algorithm).train({
+        ...input,
+        onProgress: () => void (turnsBeforeFirstEpoch = turns),
+      });
+      running = false;
+      expect(turnsBeforeFirstEpoch).toBeGreaterThan(5);
+      expect(Buffer.from(sliced.onnx).equals(Buffer.from(plain.onnx))).toBe(true);
+      expect(sliced.metadata).toEqual(plain.metadata);
+      expect(sliced.metrics).toEqual(plain.metrics);
+    },
+  );
+
+  it.each(inputs(400))('%s stops on an abort delivered during its first epoch', async (algorithm, input) => {
+    yieldAlways();
+    const controller = new AbortController();
+    setImmediate(() => controller.abort(new Error('activity cancelled')));
+    await expect(trainerFor(algorithm).train({ ...input, signal: controller.signal })).rejects.toMatchObject({
+      name: 'AbortError',
+      completedEpochs: 0,
+    });
+  });
+});
+
+describe('built-in trainers refuse tables with no more rows than model inputs', () => {
+  const numeric = TOY_FEATURES.filter((f) => f.type === 'numeric');
+
+  it.each(inputs(5, numeric))(
+    '%s: 5 rows for 5 inputs (4 numeric + the bias), whatever l2',
+    async (algorithm, input) => {
+      for (const l2 of [0, 0.0001, 1]) {
+        const run = trainerFor(algorithm).train({ ...input, hyperparameters: { ...input.hyperparameters, l2 } });
+        await expect(run).rejects.toThrow(TrainingDataError);
+        await expect(run).rejects.toThrow(
+          `${algorithm}: 5 training rows for 5 model inputs (4 numeric + 0 one-hot columns + the bias): ` +
+            'collect more rows or drop features',
+        );
+      }
+    },
+  );
+
+  it.each(inputs(6, numeric))('%s: trains 6 rows for 5 inputs', async (algorithm, input) => {
+    const result = await trainerFor(algorithm).train(input);
+    expect(result.metrics.train_rows).toBe(6);
+  });
+
+  it.each(inputs(12))('%s: counts the one-hot columns', async (algorithm, input) => {
+    await expect(trainerFor(algorithm).train(input)).rejects.toThrow(
+      /: 12 training rows for \d+ model inputs \(4 numeric \+ \d+ one-hot columns \+ the bias\): collect more rows/,
+    );
   });
 });
