@@ -16,6 +16,8 @@ const PERMANENT = new Set([
   'TrainingDataError',
   'TrainingDivergedError',
   'TrainerCommandError',
+  // A hung or overrunning trainer program: a retry would hang again (and could run beside the old attempt).
+  'TrainerTimeoutError',
   'TrainerModelError',
   'FeatureMismatchError',
   'PredictionInputError',

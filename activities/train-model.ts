@@ -1,6 +1,9 @@
 import { Context } from '@temporalio/activity';
 import type { TrainModelInput, TrainModelResult } from '../contracts/payloads.js';
 import { readDataset } from '../lib/data/read-dataset.js';
+import { SpecValidationError } from '../lib/spec/errors.js';
+import type { PipelineSpec } from '../lib/spec/pipeline-spec.js';
+import { trainerSchema } from '../lib/spec/trainer-spec.js';
 import type { TrainerCheckpoint } from '../lib/train/trainer.js';
 import { trainerForSpec } from '../lib/train/trainers.js';
 import { trialHyperparameters } from '../lib/train/tuning-sampler.js';
@@ -49,10 +52,46 @@ async function latestCheckpoint(
   return best;
 }
 
+/** Longest time between two heartbeats of a running training activity. */
+const MAX_HEARTBEAT_INTERVAL_MS = 5000;
+
 /**
- * Trains the model on the training snapshot. Heartbeats every epoch with progress and the checkpoint location;
- * a retry after a worker crash resumes from that checkpoint (at most one epoch is redone). Cancellation of the
- * pipeline reaches the trainer through the activity's AbortSignal and stops it between mini-batches.
+ * How often the activity heartbeats while it runs, whatever the trainer reports: a third of the heartbeat timeout
+ * (so a missed beat or two is survived), at most {@link MAX_HEARTBEAT_INTERVAL_MS}. The SDK throttles what reaches
+ * the server; beating on a timer keeps a slow epoch or a silent external program from timing out, and lets a
+ * cancellation (delivered with heartbeat responses) arrive within seconds.
+ */
+function heartbeatIntervalMs(heartbeatTimeoutMs: number | undefined): number {
+  if (heartbeatTimeoutMs === undefined || heartbeatTimeoutMs <= 0) return MAX_HEARTBEAT_INTERVAL_MS;
+  return Math.max(100, Math.min(MAX_HEARTBEAT_INTERVAL_MS, Math.floor(heartbeatTimeoutMs / 3)));
+}
+
+/**
+ * Checks the trainer section with the resolved hyperparameters (a trial's in place) against the spec schema: a
+ * workflow started without the CLI may carry values the trainers cannot handle (e.g. `batchSize: 0`). Only checks;
+ * training uses the values as given, so lineage and fingerprints stay byte-identical.
+ * @throws SpecValidationError (permanent) naming every bad field.
+ */
+function checkTrainer(trainer: PipelineSpec['trainer'], hyperparameters: unknown, source: string): void {
+  const parsed = trainerSchema.safeParse({ ...trainer, hyperparameters });
+  if (parsed.success) return;
+  throw new SpecValidationError(
+    source,
+    parsed.error.issues.map((issue) => ({
+      path: ['trainer', ...issue.path.map(String)].join('.'),
+      message: issue.message,
+    })),
+  );
+}
+
+/**
+ * Trains the model on the training snapshot. Heartbeats every few seconds for as long as it runs (see
+ * {@link heartbeatIntervalMs}), with the latest progress and checkpoint location; a run that finds a checkpoint of
+ * its own (a retry after a worker crash, or the CPU fallback after a GPU attempt died) resumes from it (at most one
+ * epoch is redone; the trainer ignores a checkpoint of other data, spec or hyperparameters). Cancellation of the
+ * pipeline reaches the trainer through the activity's AbortSignal and stops it between mini-batches (an external
+ * program's process group is killed).
+ * @throws SpecValidationError (permanent) when the trainer section or the trial's hyperparameters are invalid.
  */
 export function createTrainModel(deps: ActivityDeps) {
   return async function trainModel(input: TrainModelInput): Promise<TrainModelResult> {
@@ -60,103 +99,119 @@ export function createTrainModel(deps: ActivityDeps) {
       const ctx = Context.current();
       const started = Date.now();
       const { spec, runId } = input;
-      const trainer = trainerForSpec(spec.trainer);
       // A tuning trial keeps its artifacts (checkpoints, model) apart: `<runId>/trial-<n>`.
       const runKey = input.trial ? `${runId}/trial-${input.trial.number}` : runId;
-      const keys = trainingKeys(spec.model, runKey);
       const hyperparameters = input.trial
         ? trialHyperparameters(spec.trainer.hyperparameters, input.trial.params)
         : spec.trainer.hyperparameters;
+      checkTrainer(spec.trainer, hyperparameters, `(trainModel input of run ${runKey})`);
+      const trainer = trainerForSpec(spec.trainer);
+      const keys = trainingKeys(spec.model, runKey);
 
-      const bytes = await deps.artifacts.get(input.trainUri);
-      const { table: snapshot } = readDataset(bytes, {
-        format: 'csv',
-        features: spec.features,
-        labelName: spec.label.name,
-        source: input.trainUri,
-      });
-      // Only specs that ask for it (`split.validation`, `tuning`) train on less than the whole training split.
-      const fraction = validationFraction(spec);
-      const carved =
-        fraction === null
-          ? null
-          : carveValidation(snapshot, { fraction, seed: spec.split.seed, task: spec.label.task });
-      const table = carved?.train ?? snapshot;
-
-      // A retry resumes from this run's newest complete checkpoint: the one its last heartbeat names, or a newer one
-      // written after the last heartbeat reached the server.
-      const resume =
-        ctx.info.attempt > 1
-          ? await latestCheckpoint(deps, keys.checkpoints, (m, meta) => {
-              ctx.log.warn(m, meta);
-            })
-          : null;
-      const checkpoint = resume?.checkpoint ?? null;
-      if (resume) {
-        ctx.log.info('resuming training from checkpoint', {
-          epoch: resume.checkpoint.epoch,
-          key: resume.key,
-          attempt: ctx.info.attempt,
-        });
-      }
       const previous = ctx.info.heartbeatDetails as TrainingHeartbeat | undefined;
-
       let last: TrainingHeartbeat = {
-        epoch: checkpoint?.epoch ?? 0,
+        epoch: previous?.epoch ?? 0,
         epochs: hyperparameters.epochs,
-        loss: NaN,
-        checkpointKey: resume?.key ?? previous?.checkpointKey ?? null,
+        loss: previous?.loss ?? NaN,
+        checkpointKey: previous?.checkpointKey ?? null,
         device: deps.device,
         worker: deps.workerIdentity,
       };
       ctx.heartbeat(last);
-      const result = await trainer.train({
-        table,
-        features: spec.features,
-        label: spec.label,
-        hyperparameters,
-        seed: spec.split.seed,
-        validation: carved?.validation,
-        checkpoint,
-        signal: ctx.cancellationSignal,
-        onProgress: (p) => {
-          last = { ...last, epoch: p.epoch, epochs: p.epochs, loss: p.loss };
-          ctx.heartbeat(last);
-        },
-        onCheckpoint: async (c) => {
-          const key = keys.checkpoints[c.epoch % 2]!;
-          await deps.artifacts.put(key, JSON.stringify(c), { contentType: 'application/json' });
-          last = { ...last, checkpointKey: key };
-          ctx.heartbeat(last);
-        },
-      });
-      const metrics = carved
-        ? {
-            ...result.metrics,
-            ...(await validationMetrics(result.onnx, carved.validation, spec.label, {
-              epochs: result.metadata.epochs,
-              learningRate: hyperparameters.learningRate,
-            })),
-          }
-        : result.metrics;
-      const ref = await deps.artifacts.put(keys.model, result.onnx, { contentType: 'application/octet-stream' });
-      await deps.artifacts.put(
-        `models/${spec.model}/runs/${runKey}/training-metadata.json`,
-        JSON.stringify(result.metadata, null, 2),
-        {
-          contentType: 'application/json',
-        },
-      );
-      return {
-        modelUri: ref.uri,
-        modelSha256: ref.sha256,
-        metrics,
-        epochs: result.metadata.epochs,
-        resumedFromEpoch: result.resumedFromEpoch,
-        device: deps.device,
-        worker: deps.workerIdentity,
-        durationMs: Date.now() - started,
-      };
+      const beating = setInterval(() => ctx.heartbeat(last), heartbeatIntervalMs(ctx.info.heartbeatTimeoutMs));
+      try {
+        const bytes = await deps.artifacts.get(input.trainUri);
+        const { table: snapshot } = readDataset(bytes, {
+          format: 'csv',
+          features: spec.features,
+          labelName: spec.label.name,
+          source: input.trainUri,
+        });
+        // Only specs that ask for it (`split.validation`, `tuning`) train on less than the whole training split.
+        const fraction = validationFraction(spec);
+        const carved =
+          fraction === null
+            ? null
+            : carveValidation(snapshot, { fraction, seed: spec.split.seed, task: spec.label.task });
+        const table = carved?.train ?? snapshot;
+
+        // Resume from this run's newest complete checkpoint, on any attempt: a retry after a crash (the one its last
+        // heartbeat names, or a newer one written after that heartbeat reached the server), and also a first
+        // attempt on another queue, e.g. the CPU fallback after a GPU attempt died. The keys belong to this run (and
+        // trial) only; the trainer ignores a checkpoint whose fingerprint (data, spec, hyperparameters) differs.
+        const resume = await latestCheckpoint(deps, keys.checkpoints, (m, meta) => {
+          ctx.log.warn(m, meta);
+        });
+        const checkpoint = resume?.checkpoint ?? null;
+        if (resume) {
+          ctx.log.info('resuming training from checkpoint', {
+            epoch: resume.checkpoint.epoch,
+            key: resume.key,
+            attempt: ctx.info.attempt,
+          });
+        }
+        last = {
+          ...last,
+          epoch: checkpoint?.epoch ?? 0,
+          checkpointKey: resume?.key ?? last.checkpointKey,
+        };
+        ctx.heartbeat(last);
+        const result = await trainer.train({
+          table,
+          features: spec.features,
+          label: spec.label,
+          hyperparameters,
+          seed: spec.split.seed,
+          validation: carved?.validation,
+          checkpoint,
+          signal: ctx.cancellationSignal,
+          onProgress: (p) => {
+            last = { ...last, epoch: p.epoch, epochs: p.epochs, loss: p.loss };
+            ctx.heartbeat(last);
+          },
+          onCheckpoint: async (c) => {
+            const key = keys.checkpoints[c.epoch % 2]!;
+            await deps.artifacts.put(key, JSON.stringify(c), { contentType: 'application/json' });
+            last = { ...last, checkpointKey: key };
+            ctx.heartbeat(last);
+          },
+        });
+        if (result.checkpointIgnored !== null) {
+          ctx.log.warn('checkpoint not used; training started over', {
+            reason: result.checkpointIgnored,
+            key: resume?.key,
+          });
+        }
+        const metrics = carved
+          ? {
+              ...result.metrics,
+              ...(await validationMetrics(result.onnx, carved.validation, spec.label, {
+                epochs: result.metadata.epochs,
+                learningRate: hyperparameters.learningRate,
+              })),
+            }
+          : result.metrics;
+        const ref = await deps.artifacts.put(keys.model, result.onnx, { contentType: 'application/octet-stream' });
+        await deps.artifacts.put(
+          `models/${spec.model}/runs/${runKey}/training-metadata.json`,
+          JSON.stringify(result.metadata, null, 2),
+          {
+            contentType: 'application/json',
+          },
+        );
+        return {
+          modelUri: ref.uri,
+          modelSha256: ref.sha256,
+          metrics,
+          epochs: result.metadata.epochs,
+          resumedFromEpoch: result.resumedFromEpoch,
+          device: deps.device,
+          worker: deps.workerIdentity,
+          durationMs: Date.now() - started,
+        };
+      } finally {
+        clearInterval(beating);
+      }
     });
   };
 }

@@ -107,8 +107,11 @@ export function outcomeError(
     return error instanceof Error ? error : new Error(`onProgress failed: ${JSON.stringify(error) ?? typeof error}`);
   }
   if (outcome.stoppedBy === 'timeout' || outcome.stoppedBy === 'hang') {
-    const limit = parseDuration(outcome.stoppedBy === 'timeout' ? spec.timeout : spec.hangTimeout);
-    return new TrainerTimeoutError(outcome.stoppedBy, limit, reportedEpochs, outcome.stderrTail);
+    const setting = outcome.stoppedBy === 'timeout' ? spec.timeout : spec.hangTimeout;
+    return new TrainerTimeoutError(outcome.stoppedBy, parseDuration(setting), reportedEpochs, outcome.stderrTail, {
+      program,
+      limit: setting,
+    });
   }
   if (outcome.spawnError !== null) {
     const message = `cannot start the trainer command ${program}: ${outcome.spawnError.message}`;

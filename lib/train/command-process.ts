@@ -146,6 +146,8 @@ export function runProgram(options: RunProgramOptions): Promise<ProgramOutcome> 
     };
     const onAbort = (): void => stop('abort');
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    // Aborted while the input was being written: the listener above would never fire.
+    if (options.signal?.aborted === true) stop('abort');
     later(options.timeoutMs, () => stop('timeout'));
     let hangTimer = later(options.hangTimeoutMs, () => stop('hang'));
 

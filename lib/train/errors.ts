@@ -67,7 +67,8 @@ export class TrainerCommandError extends Error {
 
 /**
  * An external trainer program ran past its `timeout` (`kind` "timeout") or printed no JSON line for its
- * `hangTimeout` (`kind` "hang"), and was killed. Whether retrying helps depends on the program.
+ * `hangTimeout` (`kind` "hang"), and was killed. Permanent: the program would most likely hang or overrun again, and
+ * a retry could not be told apart from a run that never ends; the message says which setting to raise.
  */
 export class TrainerTimeoutError extends Error {
   override readonly name = 'TrainerTimeoutError';
@@ -78,12 +79,20 @@ export class TrainerTimeoutError extends Error {
     /** Epochs the program had reported complete. */
     readonly completedEpochs: number,
     readonly stderrTail: string,
+    /** The program (argv[0], JSON-quoted) and the limit as configured (e.g. `5m`), for the message. */
+    context: { program?: string; limit?: string } = {},
   ) {
+    const program = context.program === undefined ? 'the trainer command' : `the trainer command ${context.program}`;
+    const setting = (name: string): string => (context.limit === undefined ? name : `${name} ${context.limit}`);
     super(
       (kind === 'timeout'
-        ? `the trainer command ran longer than its timeout (${limitMs} ms) and was killed`
-        : `the trainer command printed no progress for ${limitMs} ms (hangTimeout) and was killed as hung`) +
-        ` after ${completedEpochs} reported epoch(s)` +
+        ? `${program} ran longer than its timeout (${limitMs} ms, ${setting('timeout')}) and was killed`
+        : `${program} printed no progress for ${limitMs} ms (${setting('hangTimeout')}) and was killed as hung`) +
+        ` after ${completedEpochs} reported epoch(s); ` +
+        (kind === 'timeout'
+          ? 'raise trainer.command.timeout if the training needs longer'
+          : 'a program must print a JSON line (progress, or e.g. {"status": "loading"}) at least that often, even ' +
+            'while it imports or loads data; raise trainer.command.hangTimeout if a silent phase takes longer') +
         (stderrTail === '' ? '' : `\n--- last stderr ---\n${stderrTail}`),
     );
   }

@@ -7,9 +7,10 @@
  * and worker processes (`node --import tsx test/durability/crash-worker.ts`: the CPU worker's runtime, workflows,
  * activities and options, on a task queue of its own so that no other worker on the shared server takes part).
  *
- * Timing: the SDK throttles heartbeats to 0.8 x the heartbeat timeout (30 s), so the server first learns of a
- * checkpoint ~24 s into training; the test kills worker A right after that. The server then notices the dead worker
- * when the heartbeat timeout expires (~30 s later) and retries training (after the 2 s retry interval) on worker B.
+ * Timing: the workers throttle heartbeats to 3 s (maxHeartbeatThrottleInterval in workers/create-workers.ts), so the
+ * server learns of a checkpoint within ~3 s of it being written; the test kills worker A once the server has seen
+ * one. The server then notices the dead worker when the heartbeat timeout (30 s) expires and retries training
+ * (after the 2 s retry interval) on worker B.
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -355,7 +356,7 @@ describe('worker crash during training', () => {
       expect((await handle.describe()).status.name).toBe('CANCELLED');
       expect(await registry.listVersions(model)).toEqual([]);
 
-      // The cancellation reaches the trainer (with the next heartbeat the SDK sends, at most ~24 s later) and it
+      // The cancellation reaches the trainer (with the next heartbeat the SDK sends, at most ~3 s later) and it
       // stops: the checkpoint stops advancing well before the last epoch.
       const stopDeadline = Date.now() + 40_000;
       let previous = -1;
