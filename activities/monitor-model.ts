@@ -1,4 +1,4 @@
-import type { MonitorStatus, MonitorWindowInput, MonitorWindowReport } from '../contracts/monitoring.js';
+import type { MonitorStatus, MonitorWindowInput, MonitorWindowReport, WindowLabels } from '../contracts/monitoring.js';
 import type { DatasetProfile, NumericProfile } from '../lib/data/profile.js';
 import { recordsToTable } from '../lib/data/split.js';
 import type { ModelTask } from '../lib/eval/model-outputs.js';
@@ -18,6 +18,13 @@ function quantile(sorted: readonly number[], q: number): number {
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+/** Feedback coverage of a window: null without predictions. */
+function windowLabels(predictions: number, labelled: number): WindowLabels | null {
+  if (predictions === 0) return null;
+  const status = labelled < MIN_LABELLED ? 'missing' : labelled < predictions ? 'partial' : 'ok';
+  return { status, labelled, predictions, minLabelled: MIN_LABELLED };
 }
 
 type PredictionDriftReport = NonNullable<MonitorWindowReport['predictionDrift']> | null;
@@ -163,6 +170,7 @@ export function createMonitorModel(deps: ActivityDeps) {
         status,
         predictions: logged.length,
         labelled: labelledRows.length,
+        labels: windowLabels(logged.length, labelledRows.length),
         drift,
         predictionDrift,
         performance,

@@ -14,6 +14,17 @@ export interface FeatureDriftScore {
   threshold?: number;
 }
 
+/** Feedback coverage of a monitoring window (see {@link MonitorWindowReport.labels}). */
+export interface WindowLabels {
+  status: 'ok' | 'partial' | 'missing';
+  /** Predictions of the window with ground-truth feedback. */
+  labelled: number;
+  /** Predictions of the window. */
+  predictions: number;
+  /** Fewest labelled predictions for performance to be judged. */
+  minLabelled: number;
+}
+
 /** What one monitoring window found. */
 export interface MonitorWindowReport {
   model: string;
@@ -25,6 +36,12 @@ export interface MonitorWindowReport {
   predictions: number;
   /** Of those, how many have ground-truth feedback. */
   labelled: number;
+  /**
+   * Whether ground truth arrives, as data: `missing` when too few predictions have feedback to judge performance
+   * (fewer than the activity's minimum, 50), `partial` when performance is judged on some but not all of them,
+   * `ok` when every prediction has feedback. Null when the window had no predictions; absent in older reports.
+   */
+  labels?: WindowLabels | null;
   drift: { share: number; datasetDrift: boolean; features: FeatureDriftScore[] } | null;
   /**
    * Performance on labelled traffic by task (binary: AUC, accuracy...; multiclass: accuracy, macro-F1; regression:

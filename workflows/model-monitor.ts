@@ -114,6 +114,9 @@ export async function modelMonitor(input: ModelMonitorInput): Promise<ModelMonit
       [
         `**Monitoring "${model}"** v${report.version ?? '-'}: **${report.status}**`,
         report.summary,
+        report.labels && report.labels.status !== 'ok'
+          ? `labels ${report.labels.status}: ${report.labels.labelled} of ${report.labels.predictions} predictions have feedback`
+          : '',
         action ? `\n${action}` : '',
         `\nwindows: ${state.windowsRun}; consecutive breaches: ${state.consecutiveBreaches}/${monitoring.consecutiveBreaches}; signals sent: ${state.signalsSent}`,
         report.reportUri ? `report: ${report.reportUri}` : '',

@@ -181,6 +181,55 @@ describe('generateChurn', () => {
   });
 });
 
+describe('covariate shift and concept drift apart', () => {
+  const features = (r: ChurnRecord): Omit<ChurnRecord, 'churned'> => {
+    const { churned: _churned, ...rest } = r;
+    return rest;
+  };
+  const mean = (rows: readonly ChurnRecord[], pick: (r: ChurnRecord) => number): number =>
+    rows.reduce((s, r) => s + pick(r), 0) / rows.length;
+  const churnRate = (rows: readonly ChurnRecord[]): number => mean(rows, (r) => (r.churned === '1' ? 1 : 0));
+
+  it('covariate shift moves the features as drift does, and the reference model stays right', () => {
+    const base = generateChurn({ rows: 8000, seed: 11 });
+    const baseTest = generateChurn({ rows: 8000, seed: 12 });
+    const shifted = generateChurn({ rows: 8000, seed: 13, covariateShift: 1 });
+    const shiftedTest = generateChurn({ rows: 8000, seed: 14, covariateShift: 1 });
+    // The same features as `drift: 1` for the same seed; only the labels follow another relationship.
+    const drifted = generateChurn({ rows: 8000, seed: 14, drift: 1 });
+    expect(shiftedTest.map(features)).toEqual(drifted.map(features));
+    expect(shiftedTest.map((r) => r.churned)).not.toEqual(drifted.map((r) => r.churned));
+    // The population moves: shorter tenure, higher charges, more support calls.
+    expect(mean(shiftedTest, (r) => r.tenure_months)).toBeLessThan(0.8 * mean(baseTest, (r) => r.tenure_months));
+    expect(mean(shiftedTest, (r) => r.monthly_charges)).toBeGreaterThan(mean(baseTest, (r) => r.monthly_charges) + 20);
+    expect(mean(shiftedTest, (r) => r.support_calls)).toBeGreaterThan(1.3 * mean(baseTest, (r) => r.support_calls));
+    // P(y|x) is unchanged: the model trained before the shift still ranks well, retraining gains next to nothing.
+    const oldModel = fitLogistic(base);
+    const oldOnShift = aucOf(oldModel, shiftedTest);
+    const newOnShift = aucOf(fitLogistic(shifted), shiftedTest);
+    expect(oldOnShift).toBeGreaterThan(0.75);
+    expect(newOnShift - oldOnShift).toBeLessThan(0.01);
+  });
+
+  it('concept drift keeps the features and changes the relationship, so the old model ranks badly', () => {
+    const base = generateChurn({ rows: 8000, seed: 11 });
+    const concept = generateChurn({ rows: 8000, seed: 13, conceptDrift: 1 });
+    const conceptTest = generateChurn({ rows: 8000, seed: 14, conceptDrift: 1 });
+    // The same customers as without concept drift for the same seed; only who churns changes.
+    const reference = generateChurn({ rows: 8000, seed: 14 });
+    expect(conceptTest.map(features)).toEqual(reference.map(features));
+    expect(churnRate(conceptTest)).toBeGreaterThan(0.15);
+    expect(churnRate(conceptTest)).toBeLessThan(0.4);
+    const oldModel = fitLogistic(base);
+    const oldOnConcept = aucOf(oldModel, conceptTest);
+    const newOnConcept = aucOf(fitLogistic(concept), conceptTest);
+    const half = aucOf(oldModel, generateChurn({ rows: 8000, seed: 15, conceptDrift: 0.5 }));
+    expect(oldOnConcept).toBeLessThan(0.6);
+    expect(newOnConcept).toBeGreaterThan(0.75);
+    expect(half).toBeGreaterThan(oldOnConcept);
+  });
+});
+
 describe('generateTraffic / writeChurnDataset', () => {
   it('returns features without the label and the labels separately, aligned', () => {
     const { records, labels } = generateTraffic({ rows: 300, seed: 5, drift: 0.3 });

@@ -15,6 +15,13 @@ import type { FeatureRecord } from './table.js';
  * `drift` (0..1) moves the population (shorter tenure, higher charges, more premium plans and monthly
  * contracts, more support calls) and the concept (support calls and premium plans weigh more, contract and
  * tenure less), so a model retrained on drifted data beats one trained before the drift.
+ *
+ * The two kinds of change can also be had apart, for monitoring scenarios:
+ *  - `covariateShift` (0..1) moves the population exactly as `drift` does, while the label still follows the
+ *    reference relationship P(y|x): the features drift, a model trained before the shift stays right;
+ *  - `conceptDrift` (0..1) keeps the population (the same features for the same seed) and moves the label
+ *    towards a different relationship: long-tenure, long-contract customers now leave (a competitor targets them)
+ *    and support calls no longer matter, so a model trained before it ranks customers badly.
  */
 
 /** Plans, regions and contracts exactly as the example spec lists them. */
@@ -55,8 +62,21 @@ export interface ChurnRecord {
 export interface ChurnOptions {
   rows: number;
   seed: number;
-  /** 0 (default) = the reference population; 1 = fully drifted. Values outside are clamped. */
+  /**
+   * 0 (default) = the reference population; 1 = fully drifted, features and label relationship both. Values
+   * outside are clamped.
+   */
   drift?: number;
+  /**
+   * Covariate shift only (0..1, clamped): the features move as with `drift`, the label keeps the reference
+   * relationship (or `drift`'s, when both are given). Overrides `drift` for the features.
+   */
+  covariateShift?: number;
+  /**
+   * Concept drift only (0..1, clamped): features as without it, the label relationship moves towards a different
+   * one (other coefficients; see the module comment). Combines with the other options.
+   */
+  conceptDrift?: number;
 }
 
 function pick<T>(rng: Rng, values: readonly T[], weights: readonly number[]): T {
@@ -90,25 +110,42 @@ const PLAN_CHARGE: Record<ChurnPlan, number> = { basic: 35, standard: 65, premiu
 const USAGE_MEDIAN: Record<ChurnPlan, number> = { basic: 4, standard: 12, premium: 30 };
 const REGION_WEIGHTS = [0.3, 0.25, 0.25, 0.2];
 
-/** Draws one customer; `d` is the clamped drift. */
-function drawRecord(rng: Rng, d: number): ChurnRecord {
-  const contract = pick(rng, CHURN_CONTRACTS, [0.5 + 0.2 * d, 0.3 - 0.1 * d, 0.2 - 0.1 * d]);
-  const plan = pick(rng, CHURN_PLANS, [0.45 - 0.2 * d, 0.35, 0.2 + 0.2 * d]);
+/** The changed relationship of `conceptDrift` (the logit at `conceptDrift: 1`). */
+function driftedConceptLogit(r: Omit<ChurnRecord, 'churned'>, usage: number): number {
+  return (
+    -1.2 +
+    0.035 * (r.tenure_months - 25) -
+    0.01 * (r.monthly_charges - 65) -
+    0.05 * r.support_calls +
+    (r.contract === 'monthly' ? -0.9 : r.contract === 'annual' ? 0.3 : 1.0) +
+    (r.plan === 'basic' ? 0.3 : r.plan === 'standard' ? 0 : -0.4) +
+    0.02 * (usage - 10) +
+    (r.region === 'south' ? -0.2 : r.region === 'east' ? 0.2 : 0)
+  );
+}
+
+/**
+ * Draws one customer: `shift` moves the features, `d` the label relationship as `drift` does, `concept` towards
+ * {@link driftedConceptLogit}. All three clamped to 0..1.
+ */
+function drawRecord(rng: Rng, shift: number, d: number, concept: number): ChurnRecord {
+  const contract = pick(rng, CHURN_CONTRACTS, [0.5 + 0.2 * shift, 0.3 - 0.1 * shift, 0.2 - 0.1 * shift]);
+  const plan = pick(rng, CHURN_PLANS, [0.45 - 0.2 * shift, 0.35, 0.2 + 0.2 * shift]);
   const region = rng.bernoulli(0.03) ? null : pick(rng, CHURN_REGIONS, REGION_WEIGHTS);
 
-  const tenureMean = TENURE_MEAN[contract] * (1 - 0.4 * d);
+  const tenureMean = TENURE_MEAN[contract] * (1 - 0.4 * shift);
   // Gamma(shape 2) as the sum of two exponentials: few brand-new customers, a long right tail.
   const gamma2 = -Math.log(1 - rng.next()) - Math.log(1 - rng.next());
   const tenure = Math.min(120, Math.floor((gamma2 * tenureMean) / 2));
 
   const planCharge = PLAN_CHARGE[plan];
-  const charges = round(clamp(planCharge + 0.12 * tenure + rng.normal(0, 12) + 18 * d, 10, 500), 2);
-  const calls = Math.min(50, poisson(rng, (1.1 + (plan === 'basic' ? 0.5 : 0)) * (1 + 0.6 * d)));
+  const charges = round(clamp(planCharge + 0.12 * tenure + rng.normal(0, 12) + 18 * shift, 10, 500), 2);
+  const calls = Math.min(50, poisson(rng, (1.1 + (plan === 'basic' ? 0.5 : 0)) * (1 + 0.6 * shift)));
   const usageMedian = USAGE_MEDIAN[plan];
   const usage = round(Math.exp(Math.log(usageMedian) + rng.normal(0, 0.5)), 1);
   const dataUsage = rng.bernoulli(0.08) ? null : usage;
 
-  const logit =
+  const reference =
     -1.0 -
     1.3 * d +
     (-0.045 + 0.025 * d) * tenure +
@@ -118,9 +155,7 @@ function drawRecord(rng: Rng, d: number): ChurnRecord {
     (plan === 'basic' ? 0 : plan === 'standard' ? -0.2 : 0.1 + 0.9 * d) -
     0.012 * usage +
     (region === 'south' ? 0.15 : region === 'east' ? -0.1 : 0);
-  const churned = rng.next() < 1 / (1 + Math.exp(-logit)) ? '1' : '0';
-
-  return {
+  const features = {
     tenure_months: tenure,
     monthly_charges: charges,
     support_calls: calls,
@@ -128,16 +163,21 @@ function drawRecord(rng: Rng, d: number): ChurnRecord {
     plan,
     region,
     contract,
-    churned,
   };
+  // Without concept drift the logit is exactly the reference one (the data of existing callers stays the same).
+  const logit = concept > 0 ? (1 - concept) * reference + concept * driftedConceptLogit(features, usage) : reference;
+  const churned = rng.next() < 1 / (1 + Math.exp(-logit)) ? '1' : '0';
+  return { ...features, churned };
 }
 
 /** Generates `rows` labelled customers; equal options give equal records. */
 export function generateChurn(options: ChurnOptions): ChurnRecord[] {
   const rng = createRng(options.seed);
   const d = clamp(options.drift ?? 0, 0, 1);
+  const shift = clamp(options.covariateShift ?? d, 0, 1);
+  const concept = clamp(options.conceptDrift ?? 0, 0, 1);
   const out: ChurnRecord[] = new Array<ChurnRecord>(options.rows);
-  for (let i = 0; i < options.rows; i++) out[i] = drawRecord(rng, d);
+  for (let i = 0; i < options.rows; i++) out[i] = drawRecord(rng, shift, d, concept);
   return out;
 }
 
