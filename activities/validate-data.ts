@@ -1,12 +1,12 @@
 import { Context } from '@temporalio/activity';
 import type { ValidateDataInput, ValidateDataResult } from '../contracts/payloads.js';
-import { DatasetError } from '../lib/data/errors.js';
+import { DatasetError, type DataIssue } from '../lib/data/errors.js';
 import { readDatasetStream } from '../lib/data/read-dataset-stream.js';
 import { profileTable, type DatasetProfile } from '../lib/data/profile.js';
 import { skewIssues } from '../lib/data/skew.js';
 import { schemaFingerprint, type ReadDatasetOptions, type ReadDatasetResult } from '../lib/data/read-dataset.js';
 import { splitTable, stratifiesByLabel, tableToCsv } from '../lib/data/split.js';
-import { topProblems, validateDataset } from '../lib/data/validate.js';
+import { topProblems, unreadableDatasetReport, validateDataset, type ValidationReport } from '../lib/data/validate.js';
 import type { ActivityDeps } from './deps.js';
 import { permanentErrorsAreFinal } from './errors.js';
 
@@ -17,6 +17,11 @@ import { permanentErrorsAreFinal } from './errors.js';
  * tasks, random for regression. Split and profile are content-addressed by dataset version, seed, fraction and
  * stratification, so re-running on the same data reuses them.
  *
+ * A dataset that cannot be read at all (empty, header only, malformed CSV, corrupt Parquet) fails the gate like any
+ * severe anomaly: its report holds one `unreadable_dataset` error, and the result is `passed: false` (the pipeline
+ * ends `invalid_data`). A champion profile that cannot be read skips the skew check with a visible
+ * `skew_check_skipped` warning.
+ *
  * CSV and JSONL datasets are parsed as they stream in; Parquet is spooled to a temporary file as it streams in and
  * read by column chunk (memory: the table, not the file, in both cases).
  */
@@ -26,14 +31,35 @@ export function createValidateData(deps: ActivityDeps) {
       const ctx = Context.current();
       const { spec, runId } = input;
       const uri = input.datasetUri ?? spec.dataset.uri;
-      const { read, sha256 } = await readVersionedDataset(deps, uri, spec, () => ctx.heartbeat('read'));
+      const { read, unreadable, sha256 } = await readVersionedDataset(deps, uri, spec, () => ctx.heartbeat('read'));
+      const dataset = {
+        uri,
+        sha256,
+        rows: read?.table.rowCount ?? 0,
+        schemaFingerprint: schemaFingerprint(spec.features, spec.label.name),
+      };
+      const store = async (report: ValidationReport): Promise<string> =>
+        (
+          await deps.artifacts.put(
+            `models/${spec.model}/runs/${runId}/validation.json`,
+            JSON.stringify({ dataset, report }, null, 2),
+            { contentType: 'application/json' },
+          )
+        ).uri;
+      if (read === null) {
+        const report = unreadableDatasetReport(unreadable.message);
+        const reportUri = await store(report);
+        return { ...gateResult(report, reportUri), dataset };
+      }
       const issues = [...read.issues];
       const { skew } = spec.validation;
       const champion = skew.severity === 'off' ? null : await deps.registry.getVersionByAlias(spec.model, 'champion');
+      let skewNote: DataIssue | null = null;
       if (champion && skew.severity !== 'off') {
+        const profileUri = champion.lineage.profileUri;
         try {
           const reference = JSON.parse(
-            new TextDecoder().decode(await deps.artifacts.get(champion.lineage.profileUri)),
+            new TextDecoder().decode(await deps.artifacts.get(profileUri)),
           ) as DatasetProfile;
           issues.push(
             ...skewIssues(reference, read.table, {
@@ -45,7 +71,9 @@ export function createValidateData(deps: ActivityDeps) {
             }),
           );
         } catch (err) {
-          ctx.log.warn('skew check skipped: the champion profile could not be read', { error: (err as Error).message });
+          skewNote = skewSkipped(profileUri, err);
+          ctx.log.warn(skewNote.message);
+          issues.push(skewNote);
         }
       }
       const report = validateDataset(read.table, spec, {
@@ -54,28 +82,9 @@ export function createValidateData(deps: ActivityDeps) {
         minRows: spec.validation.minRows,
         severity: spec.validation.severity,
       });
-      const dataset = {
-        uri,
-        sha256,
-        rows: read.table.rowCount,
-        schemaFingerprint: schemaFingerprint(spec.features, spec.label.name),
-      };
-      const reportRef = await deps.artifacts.put(
-        `models/${spec.model}/runs/${runId}/validation.json`,
-        JSON.stringify({ dataset, report }, null, 2),
-        { contentType: 'application/json' },
-      );
-      const base = {
-        dataset,
-        passed: report.passed,
-        errors: report.errors,
-        warnings: report.warnings,
-        summary: report.summary,
-        topProblems: topProblems(report),
-        reportUri: reportRef.uri,
-      };
-      if (!report.passed)
-        return { ...base, trainUri: '', holdoutUri: '', profileUri: '', trainRows: 0, holdoutRows: 0 };
+      if (skewNote !== null && !report.summary.includes('skew check skipped')) report.summary += '; skew check skipped';
+      const reportUri = await store(report);
+      if (!report.passed) return { ...gateResult(report, reportUri), dataset };
 
       ctx.heartbeat('split');
       // Stratified by class for binary and multiclass labels; a regression label's values are (nearly) all distinct.
@@ -104,7 +113,8 @@ export function createValidateData(deps: ActivityDeps) {
         contentType: 'application/json',
       });
       return {
-        ...base,
+        ...gateResult(report, reportUri),
+        dataset,
         trainUri: trainRef.uri,
         holdoutUri: holdoutRef.uri,
         profileUri: profileRef.uri,
@@ -115,6 +125,35 @@ export function createValidateData(deps: ActivityDeps) {
   };
 }
 
+/** The result from the report alone (no split, no profile yet). */
+function gateResult(report: ValidationReport, reportUri: string): Omit<ValidateDataResult, 'dataset'> {
+  return {
+    passed: report.passed,
+    errors: report.errors,
+    warnings: report.warnings,
+    summary: report.summary,
+    topProblems: topProblems(report),
+    reportUri,
+    trainUri: '',
+    holdoutUri: '',
+    profileUri: '',
+    trainRows: 0,
+    holdoutRows: 0,
+  };
+}
+
+/** The warning that the skew check did not run: the champion's profile could not be read. */
+function skewSkipped(profileUri: string, err: unknown): DataIssue {
+  const reason = err instanceof Error ? err.message : String(err);
+  return {
+    severity: 'warning',
+    code: 'skew_check_skipped',
+    count: 1,
+    examples: [],
+    message: `skew check skipped: cannot read the champion's profile ${profileUri}: ${reason}`,
+  };
+}
+
 /** Heartbeat while streaming every this many bytes. */
 const HEARTBEAT_BYTES = 64 << 20;
 
@@ -122,13 +161,17 @@ const HEARTBEAT_BYTES = 64 << 20;
  * Reads the dataset and its version (sha256 of the bytes), and enforces a pinned `dataset.version` with a
  * DatasetError. Errors come in the order of reading the whole file first: object errors (missing, checksum), then a
  * version mismatch, then parse errors; so when parsing a stream fails, the rest is still read to hash and verify it.
+ * A parse error (the DatasetError of an unreadable dataset) is returned as `unreadable`, not thrown.
  */
 async function readVersionedDataset(
   deps: ActivityDeps,
   uri: string,
   spec: ValidateDataInput['spec'],
   heartbeat: () => void,
-): Promise<{ read: ReadDatasetResult; sha256: string }> {
+): Promise<
+  | { read: ReadDatasetResult; unreadable?: never; sha256: string }
+  | { read: null; unreadable: DatasetError; sha256: string }
+> {
   const options: ReadDatasetOptions = {
     format: spec.dataset.format,
     features: spec.features,
@@ -181,6 +224,7 @@ async function readVersionedDataset(
       throw drainErr;
     }
     checkVersion(stream.sha256());
+    if (err instanceof DatasetError) return { read: null, unreadable: err, sha256: stream.sha256() };
     throw err;
   }
   checkVersion(stream.sha256());

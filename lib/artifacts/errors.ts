@@ -22,3 +22,21 @@ export class ArtifactChecksumError extends Error {
 export class ArtifactUriError extends Error {
   override readonly name = 'ArtifactUriError';
 }
+
+/**
+ * The store could not be reached (connection refused, DNS, timeout): the message names the artifact URI, the
+ * endpoint and the cause. Not permanent: the store may come back, so activities retry it.
+ */
+export class ArtifactStoreUnreachableError extends Error {
+  override readonly name = 'ArtifactStoreUnreachableError';
+  constructor(
+    readonly uri: string,
+    readonly endpoint: string,
+    cause: unknown,
+  ) {
+    super(
+      `${uri}: cannot reach the S3 endpoint ${endpoint}: ${cause instanceof Error ? cause.message || cause.name : String(cause)}`,
+      { cause },
+    );
+  }
+}

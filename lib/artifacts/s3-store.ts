@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { ArtifactRef, ArtifactStore, PutOptions } from './artifact-store.js';
-import { ArtifactNotFoundError, ArtifactUriError } from './errors.js';
+import { ArtifactNotFoundError, ArtifactStoreUnreachableError, ArtifactUriError } from './errors.js';
 import { sha256Hex, toBytes, validateKey, verifySha256 } from './keys.js';
 
 export const MULTIPART_THRESHOLD_BYTES = 8 * 1024 * 1024;
@@ -71,10 +71,35 @@ export function s3ClientConfigFrom(options: S3StoreOptions = {}): S3ClientConfig
 }
 
 const clients = new Map<string, S3Client>();
+const wrapped = new WeakSet<S3Client>();
+
+/**
+ * Makes every request of `client` that cannot reach the endpoint fail with an {@link ArtifactStoreUnreachableError}
+ * naming the object's s3:// URI, the endpoint and the cause (after the SDK's own retries), whoever sends it (the
+ * store, `readUri`, `openUriStream`). Idempotent; returns the client.
+ */
+export function reportUnreachable(client: S3Client): S3Client {
+  if (wrapped.has(client)) return client;
+  wrapped.add(client);
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (err) {
+        if (!isS3Unreachable(err)) throw err;
+        const input = args.input as { Bucket?: string; Key?: string };
+        const uri = `s3://${input.Bucket ?? ''}${input.Key !== undefined ? `/${input.Key}` : ''}`;
+        throw new ArtifactStoreUnreachableError(uri, await s3EndpointOf(client), err);
+      }
+    },
+    { step: 'initialize', name: 'mlopsReportUnreachable' },
+  );
+  return client;
+}
 
 /** One shared client per configuration (clients hold connection pools). */
 export function sharedS3Client(options: S3StoreOptions = {}): S3Client {
-  if (options.client) return options.client;
+  if (options.client) return reportUnreachable(options.client);
   const config = s3ClientConfigFrom(options);
   const id = JSON.stringify([
     config.endpoint,
@@ -83,7 +108,7 @@ export function sharedS3Client(options: S3StoreOptions = {}): S3Client {
   ]);
   let client = clients.get(id);
   if (!client) {
-    client = new S3Client(config);
+    client = reportUnreachable(new S3Client(config));
     clients.set(id, client);
   }
   return client;
@@ -96,9 +121,39 @@ export function isS3NotFound(err: unknown): boolean {
   );
 }
 
+const NETWORK_CODES =
+  /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH|EPIPE|socket hang up/;
+
+/** Whether an S3 client error happened before any HTTP response (connection refused, DNS, socket timeout). */
+export function isS3Unreachable(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number }; $response?: unknown } | null;
+  if (!(err instanceof Error) || e?.$metadata?.httpStatusCode !== undefined || e?.$response !== undefined) return false;
+  const code = (err as { code?: unknown }).code;
+  return (
+    (typeof code === 'string' && NETWORK_CODES.test(code)) ||
+    err.name === 'TimeoutError' ||
+    NETWORK_CODES.test(err.message)
+  );
+}
+
+/** The endpoint a client sends to, for messages: its configured URL, else AWS's default. */
+export async function s3EndpointOf(client: S3Client): Promise<string> {
+  try {
+    const endpoint = client.config.endpoint ? await client.config.endpoint() : undefined;
+    if (endpoint) {
+      const path = endpoint.path && endpoint.path !== '/' ? endpoint.path : '';
+      return `${endpoint.protocol}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ''}${path}`;
+    }
+  } catch {
+    // Fall through: the message still names the URI and the cause.
+  }
+  return 'of AWS (default)';
+}
+
 /**
  * Reads an object; verifies it against the `sha256` metadata when present and against `expectedSha256` when given.
- * NoSuchKey (and 404) become ArtifactNotFoundError.
+ * NoSuchKey (and 404) become ArtifactNotFoundError; an unreachable endpoint an ArtifactStoreUnreachableError (with a
+ * client from {@link sharedS3Client}).
  */
 export async function getS3Object(client: S3Client, loc: S3Location, expectedSha256?: string): Promise<Uint8Array> {
   const uri = `s3://${loc.bucket}/${loc.key}`;

@@ -86,4 +86,39 @@ describe('forEachCsvRecord', () => {
       lineOfError(() => forEachCsvRecord(new TextEncoder().encode('a,b\n1,2\n3,x"y\n'), 't.csv', () => {}, 4)),
     ).toBe(3);
   });
+
+  it('refuses a record past maxRecordBytes with the same line whole or pushed, for any segment size', () => {
+    const enc = new TextEncoder();
+    const errorOf = (fn: () => unknown): DatasetError => {
+      try {
+        fn();
+      } catch (err) {
+        expect(err).toBeInstanceOf(DatasetError);
+        return err as DatasetError;
+      }
+      throw new Error('expected a DatasetError');
+    };
+    // A long line, a long quoted multi-line field, and an unclosed quote that swallows the rest of the file.
+    const texts = [
+      `a,b\n1,2\n${'x'.repeat(200)},3\n4,5\n`,
+      `a,b\n1,2\n3,"${'y\n'.repeat(100)}"\n4,5\n`,
+      `a,b\n1,2\n3,"open\n${'6,7\n'.repeat(100)}`,
+    ];
+    for (const text of texts) {
+      const bytes = enc.encode(text);
+      for (const size of [1, 4, 9, 64, 1000]) {
+        const whole = errorOf(() => forEachCsvRecord(bytes, 't.csv', () => {}, size, 64));
+        expect(whole.message, `segment ${size}`).toMatch(/^t\.csv:3: line 3 is longer than 64 bytes/);
+        for (const pushBytes of [1, 3, 50]) {
+          const pushed = errorOf(() => {
+            const reader = new CsvRecordReader('t.csv', () => {}, size, 64);
+            for (let i = 0; i < bytes.length; i += pushBytes) reader.push(bytes.subarray(i, i + pushBytes));
+            reader.end();
+          });
+          expect(pushed.message, `segment ${size}, push ${pushBytes}`).toBe(whole.message);
+        }
+      }
+      expect(() => forEachCsvRecord(bytes, 't.csv', () => {}, 4, 4096)).not.toThrow(/longer than/);
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { CsvError, parse, type Options } from 'csv-parse/sync';
-import { DatasetError } from './errors.js';
+import { DatasetError, MAX_RECORD_BYTES, recordTooLong } from './errors.js';
 
 /**
  * Feeds CSV bytes through `csv-parse` in segments of about 4 MiB, so a 3M-row file never exists as one array of
@@ -11,9 +11,14 @@ import { DatasetError } from './errors.js';
  * boundary (quotes only open/close quoted fields, and an escaped quote is a pair). Invalid quoting still
  * fails inside csv-parse, with the line mapped back to the whole file. Memory is one segment plus the chunk being
  * scanned; a record longer than a segment (or an unclosed quote) extends its segment to the next balanced newline.
+ *
+ * Records are limited to `maxRecordBytes` (default {@link MAX_RECORD_BYTES}): a segment that would extend more than
+ * that past its nominal end, or a record of more characters inside a segment, is a {@link DatasetError} naming the
+ * line, the same whether the bytes arrive whole or in chunks.
  */
 
 const CHUNK_BYTES = 4 << 20;
+const TOO_LONG_HINT = ' (an unclosed quote makes the rest of a CSV file one record)';
 const QUOTE = 0x22;
 const NEWLINE = 0x0a;
 const BOM = [0xef, 0xbb, 0xbf] as const;
@@ -34,6 +39,25 @@ function countByte(bytes: Uint8Array, byte: number, from: number, to: number): n
   return n;
 }
 
+/**
+ * The 1-based line (of `bytes`, which start at a record boundary) where the record holding the end of the scan
+ * begins: the line after the last newline outside quotes in `bytes[0, end)`, scanning no further than line `maxLine`.
+ */
+function recordStartLine(bytes: Buffer, end: number, maxLine: number): number {
+  let line = 1;
+  let start = 1;
+  let odd = false;
+  for (let i = 0; i < end && line < maxLine; i++) {
+    const b = bytes[i];
+    if (b === QUOTE) odd = !odd;
+    else if (b === NEWLINE) {
+      line++;
+      if (!odd) start = line;
+    }
+  }
+  return start;
+}
+
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
@@ -41,7 +65,8 @@ function asBuffer(bytes: Uint8Array): Buffer {
 /**
  * Incremental CSV records: {@link push} chunks of any size in order, then {@link end}. Calls `onRecord` for every
  * record (header included) in order: fields trimmed, blank lines skipped, UTF-8 BOM removed, rows of any length.
- * Throws {@link DatasetError} on malformed CSV (from `push` or `end`). `chunkBytes` (segment size) is for tests.
+ * Throws {@link DatasetError} on malformed CSV and on a record longer than `maxRecordBytes` (from `push` or `end`).
+ * `chunkBytes` (segment size) is for tests.
  */
 export class CsvRecordReader {
   /** Bytes of the current segment received so far (not yet parsed). */
@@ -54,13 +79,16 @@ export class CsvRecordReader {
   /** File line of the current segment's first line. */
   private firstLine = 1;
   private readonly chunkBytes: number;
+  private readonly options: Options;
 
   constructor(
     private readonly source: string,
     private readonly onRecord: CsvRecordHandler,
     chunkBytes = CHUNK_BYTES,
+    private readonly maxRecordBytes = MAX_RECORD_BYTES,
   ) {
     this.chunkBytes = Math.max(1, chunkBytes);
+    this.options = { ...OPTIONS, max_record_size: maxRecordBytes };
   }
 
   /** Parses every complete segment the bytes so far hold. */
@@ -90,7 +118,12 @@ export class CsvRecordReader {
       if (cut === -1) {
         this.pending.push(chunk);
         this.pendingBytes += chunk.length;
+        if (this.pendingBytes > this.chunkBytes + this.maxRecordBytes) this.tooLong();
         return;
+      }
+      if (this.pendingBytes + cut > this.chunkBytes + this.maxRecordBytes) {
+        this.pending.push(chunk.subarray(0, cut));
+        this.tooLong();
       }
       this.pending.push(chunk.subarray(0, cut));
       this.flush();
@@ -116,14 +149,28 @@ export class CsvRecordReader {
     if (segment.length > 0) this.parseSegment(segment);
   }
 
+  /**
+   * The segment extends more than `maxRecordBytes` past its nominal end without a record boundary: the record at
+   * that end is too long. Names the line where that record starts (the same whichever way the bytes came).
+   */
+  private tooLong(): never {
+    const head = Buffer.concat(this.pending).subarray(0, this.chunkBytes);
+    const line = this.firstLine - 1 + recordStartLine(head, head.length, Infinity);
+    throw recordTooLong(this.source, line, this.maxRecordBytes, TOO_LONG_HINT);
+  }
+
   private parseSegment(segment: Buffer): void {
     const segmentLine = this.firstLine;
     let records: string[][];
     try {
-      records = parse(segment, OPTIONS);
+      records = parse(segment, this.options);
     } catch (err) {
       if (err instanceof CsvError) {
         const line = typeof err.lines === 'number' ? segmentLine - 1 + err.lines : undefined;
+        if (err.code === 'CSV_MAX_RECORD_SIZE' && typeof err.lines === 'number') {
+          const start = segmentLine - 1 + recordStartLine(segment, segment.length, err.lines);
+          throw recordTooLong(this.source, start, this.maxRecordBytes, TOO_LONG_HINT);
+        }
         const message = `malformed CSV (${err.code}): ${err.message.replace(/ at line \d+/, '')}`;
         throw new DatasetError(this.source, message, line);
       }
@@ -133,9 +180,9 @@ export class CsvRecordReader {
     for (let i = 0; i < records.length; i++) {
       const index = i;
       this.onRecord(records[i] as string[], () => {
-        lines ??= (parse(segment, { ...OPTIONS, info: true }) as unknown as Array<{ info: { lines: number } }>).map(
-          (r) => r.info.lines,
-        );
+        lines ??= (
+          parse(segment, { ...this.options, info: true }) as unknown as Array<{ info: { lines: number } }>
+        ).map((r) => r.info.lines);
         return segmentLine - 1 + (lines[index] ?? 0);
       });
     }
@@ -145,15 +192,16 @@ export class CsvRecordReader {
 
 /**
  * Calls `onRecord` for every CSV record of `bytes` (header included), as {@link CsvRecordReader} does.
- * Throws {@link DatasetError} on malformed CSV. `chunkBytes` is for tests.
+ * Throws {@link DatasetError} on malformed CSV or a record longer than `maxRecordBytes`. `chunkBytes` is for tests.
  */
 export function forEachCsvRecord(
   bytes: Uint8Array,
   source: string,
   onRecord: CsvRecordHandler,
   chunkBytes = CHUNK_BYTES,
+  maxRecordBytes = MAX_RECORD_BYTES,
 ): void {
-  const reader = new CsvRecordReader(source, onRecord, chunkBytes);
+  const reader = new CsvRecordReader(source, onRecord, chunkBytes, maxRecordBytes);
   reader.push(bytes);
   reader.end();
 }

@@ -94,3 +94,20 @@ export class IssueCollector {
     return [...all.filter((i) => i.severity === 'error'), ...all.filter((i) => i.severity === 'warning')];
   }
 }
+
+/**
+ * Longest CSV record or JSONL line read (64 MiB): a longer one is a {@link DatasetError}, not a string past V8's
+ * limit (a RangeError, which would be retried forever). `ReadDatasetOptions.maxRecordBytes` overrides it.
+ */
+export const MAX_RECORD_BYTES = 64 << 20;
+
+/** The DatasetError for a record or line longer than `limit` bytes. */
+export function recordTooLong(source: string, line: number, limit: number, hint = ''): DatasetError {
+  const size =
+    limit >= 1 << 20 && limit % (1 << 20) === 0
+      ? `${limit >> 20} MiB`
+      : limit >= 1024 && limit % 1024 === 0
+        ? `${limit >> 10} KiB`
+        : `${limit} bytes`;
+  return new DatasetError(source, `line ${line} is longer than ${size}, the limit per record${hint}`, line);
+}

@@ -18,6 +18,11 @@ export interface ReadDatasetOptions {
   labelName?: string;
   /** Name of the source (URI or file name) used in messages. */
   source?: string;
+  /**
+   * Longest CSV record or JSONL line, in bytes (default `MAX_RECORD_BYTES`, 64 MiB); a longer one is a
+   * `DatasetError` naming its line.
+   */
+  maxRecordBytes?: number;
 }
 
 /** What {@link readDataset} returns. */
@@ -41,11 +46,16 @@ export interface ReadDatasetResult {
  * (filled as missing), duplicate or extra header names, ragged CSV rows and bad JSONL lines (dropped; see
  * `sourceRows`), and bad cells (stored as missing, see `columns.ts`). A `DatasetError` is thrown only
  * when nothing usable can be read: empty file, header without rows, no usable row, CSV syntax errors such as
- * an unclosed quote (with the line), and a Parquet file that is corrupt, truncated, has no rows or uses an
+ * an unclosed quote (with the line), a CSV record or JSONL line longer than `maxRecordBytes`, and a Parquet file that is corrupt, truncated, has no rows or uses an
  * unsupported codec ("not a valid Parquet file: ...").
  *
+ * Column names match the spec's after Unicode NFC normalization (a header written in NFD matches an NFC spec
+ * name); a spec column that is missing while a found name differs only by case, spaces or normalization is
+ * reported with a "did you mean" hint.
+ *
  * CSV: header row required; UTF-8 BOM stripped; fields trimmed; quoted fields may hold delimiters, quotes
- * ("") and newlines; blank lines skipped. JSONL: one JSON object per line; blank lines skipped. Parquet: flat
+ * ("") and newlines; blank lines skipped. JSONL: one JSON object per line; blank lines skipped; a key that
+ * appears twice in one line is a `duplicate_column` issue (error for a spec column, whose cell is then missing). Parquet: flat
  * top-level columns, typed as in `read-parquet.ts`; row numbers in issues are 1-based file rows.
  *
  * Any format can also be read chunk by chunk with the same result: see `readDatasetStream`.

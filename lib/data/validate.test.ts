@@ -181,6 +181,48 @@ describe('validateDataset', () => {
   });
 });
 
+describe('validateDataset missing rate with rejected cells', () => {
+  it('counts cells the reader rejected as missing, so maxMissingRate holds when type errors are only warnings', () => {
+    // 100 rows: "age" is text in 90 of them; invalid_number is downgraded to a warning.
+    const lines = ['age,score,city,y'];
+    for (let i = 0; i < 100; i++) lines.push(`${i < 90 ? 'old' : 30 + i},${i / 10},paris,${i % 2}`);
+    const read = readDataset(new TextEncoder().encode(lines.join('\n')), {
+      format: 'csv',
+      features,
+      labelName: 'y',
+      source: 'text.csv',
+    });
+    expect(read.issues.find((i) => i.code === 'invalid_number')?.count).toBe(90);
+    const r = validateDataset(read.table, spec, {
+      issues: read.issues,
+      sourceRows: read.sourceRows,
+      severity: { invalid_number: 'warning' },
+    });
+    expect(r.passed).toBe(false);
+    expect(r.columns.find((c) => c.name === 'age')).toEqual({
+      name: 'age',
+      type: 'numeric',
+      missing: 90,
+      missingRate: 0.9,
+      rejected: 90,
+    });
+    const exceeded = byCode(r, 'missing_rate_exceeded', 'age');
+    expect(exceeded).toMatchObject({ severity: 'error', count: 90 });
+    expect(exceeded?.message).toBe(
+      'column "age" is missing in 90.0% of rows, above maxMissingRate 20.0% (rows 1, 2, 3, 4, 5, ...); ' +
+        'includes 90 invalid values rejected by the reader',
+    );
+    expect(r.summary).toContain('age missing 90.0% > 20.0% (90 invalid)');
+    // Without rejected cells the column summary has no `rejected`.
+    expect(r.columns.find((c) => c.name === 'score')).toEqual({
+      name: 'score',
+      type: 'numeric',
+      missing: 0,
+      missingRate: 0,
+    });
+  });
+});
+
 const spec2: Pick<PipelineSpec, 'features' | 'label'> = {
   features: [
     { name: 'tenure_months', type: 'numeric', constraints: { min: 0, max: 120, nullable: true, maxMissingRate: 0.3 } },

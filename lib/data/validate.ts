@@ -31,8 +31,11 @@ export interface Anomaly {
 export interface ColumnSummary {
   name: string;
   type: 'numeric' | 'categorical' | 'label';
+  /** Cells missing in the table, those the reader rejected (see `rejected`) included. */
   missing: number;
   missingRate: number;
+  /** Of `missing`, the cells whose values the reader rejected (type errors); absent when none. */
+  rejected?: number;
 }
 
 /** Result of {@link validateDataset}. JSON-shaped. */
@@ -74,8 +77,9 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' 
  * values in a non-nullable feature, fewer than `minRows` rows, and label problems (column absent, missing
  * values, constant, not exactly two classes for binary, positive class absent, non-numeric for regression).
  * Out-of-range numbers and unknown categories are warnings, errors when they affect more than 5% of rows.
- * Missing rates above 5% (within the limit) and extra columns are warnings. Cells the reader rejected
- * (type errors) are reported once, as type errors, not again as missing.
+ * Missing rates above 5% (within the limit) and extra columns are warnings. Cells the reader rejected (type
+ * errors) are reported as type errors and, as they are missing in the table, count in the missing rate too (its
+ * message says how many of the missing cells were rejected values).
  */
 export function validateDataset(
   table: FeatureTable,
@@ -131,13 +135,21 @@ export function validateDataset(
       f.type === 'numeric'
         ? checkNumeric(f, numeric ?? new Float64Array(0), ctx)
         : checkCategorical(f, categorical ?? [], ctx);
-    const typeErrors = issues
+    // Every cell missing in the table counts, those the reader rejected too (with `invalid_number: warning` a
+    // column of text passes on as NaN): the rate says how many of them were rejected values.
+    const rejected = issues
       .filter((i) => i.column === f.name && READ_TYPE_CODES.has(i.code))
       .reduce((s, i) => s + i.count, 0);
-    const missing = Math.max(0, checked.missing - typeErrors);
-    const missingExamples = typeErrors === 0 ? checked.missingRows.map((i) => ({ row: ctx.rowNo(i), value: '' })) : [];
-    checkMissing(f, missing, missingExamples, ctx);
-    columns.push({ name: f.name, type: f.type, missing, missingRate: rows > 0 ? missing / rows : 0 });
+    const missing = checked.missing;
+    const missingExamples = checked.missingRows.map((i) => ({ row: ctx.rowNo(i), value: '' }));
+    checkMissing(f, missing, missingExamples, rejected > 0 ? withRejected(ctx, Math.min(rejected, missing)) : ctx);
+    columns.push({
+      name: f.name,
+      type: f.type,
+      missing,
+      missingRate: rows > 0 ? missing / rows : 0,
+      ...(rejected > 0 ? { rejected: Math.min(rejected, missing) } : {}),
+    });
   }
 
   const labelName = spec.label.name;
@@ -174,6 +186,16 @@ export function validateDataset(
   return { rows, errors, warnings, anomalies, columns, passed: errors === 0, summary };
 }
 
+/** `ctx` whose missing-value findings say that `rejected` of the missing cells were values the reader rejected. */
+function withRejected(ctx: CheckContext, rejected: number): CheckContext {
+  const note = `includes ${plural(rejected, 'invalid value')} rejected by the reader`;
+  return {
+    ...ctx,
+    add: (finding) =>
+      ctx.add({ ...finding, message: `${finding.message}; ${note}`, brief: `${finding.brief} (${rejected} invalid)` }),
+  };
+}
+
 /** Findings with the configured severities applied (`off` removes them); fixed checks keep theirs. */
 function applySeverity(found: Finding[], severity: Readonly<Partial<Record<string, Severity | 'off'>>>): Finding[] {
   const fixed: ReadonlySet<string> = new Set(FIXED_ERROR_CHECKS);
@@ -184,6 +206,24 @@ function applySeverity(found: Finding[], severity: Readonly<Partial<Record<strin
     out.push(configured === undefined ? f : { ...f, severity: configured });
   }
   return out;
+}
+
+/**
+ * The report of a dataset that cannot be read at all (empty, header only, malformed, corrupt): one error anomaly,
+ * `unreadable_dataset`, with the reader's message (which names the source and, when known, the line).
+ */
+export function unreadableDatasetReport(message: string): ValidationReport {
+  const anomaly: Anomaly = { severity: 'error', code: 'unreadable_dataset', message, count: 1, examples: [] };
+  const short = message.length > 200 ? `${message.slice(0, 197)}...` : message;
+  return {
+    rows: 0,
+    errors: 1,
+    warnings: 0,
+    anomalies: [anomaly],
+    columns: [],
+    passed: false,
+    summary: `0 rows, 1 error: unreadable dataset: ${short}`,
+  };
 }
 
 /** The most severe problems as human lines (for `ValidateDataResult.topProblems`). */

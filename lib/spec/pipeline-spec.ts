@@ -15,6 +15,17 @@ const identifier = z
   .string()
   .regex(/^[a-z][a-z0-9_-]{0,62}$/, 'expected lower-case letters, digits, "_" or "-", starting with a letter (max 63)');
 
+/**
+ * A feature or label column name: any text but without leading or trailing whitespace (the CSV reader trims header
+ * names, so such a name could never be found). Names match the data's after Unicode NFC normalization.
+ */
+const columnName = z
+  .string()
+  .min(1)
+  .refine((name) => name === name.trim(), {
+    message: 'column names cannot start or end with whitespace (dataset headers are trimmed, so it would never match)',
+  });
+
 const numericConstraints = z.strictObject({
   min: z.number().optional(),
   max: z.number().optional(),
@@ -33,12 +44,12 @@ const categoricalConstraints = z.strictObject({
 
 export const featureSpecSchema = z.discriminatedUnion('type', [
   z.strictObject({
-    name: z.string().min(1),
+    name: columnName,
     type: z.literal('numeric'),
     constraints: numericConstraints.default({ nullable: true, maxMissingRate: 0.3 }),
   }),
   z.strictObject({
-    name: z.string().min(1),
+    name: columnName,
     type: z.literal('categorical'),
     constraints: categoricalConstraints.default({ nullable: true, maxMissingRate: 0.3 }),
   }),
@@ -87,7 +98,7 @@ export const pipelineSpecSchema = z
     dataset: datasetSchema,
     features: z.array(featureSpecSchema).min(1),
     label: z.strictObject({
-      name: z.string().min(1),
+      name: columnName,
       task: taskSchema,
       /** For binary tasks: the label value that counts as positive (default "1"). */
       positive: z.string().default('1'),
@@ -106,8 +117,10 @@ export const pipelineSpecSchema = z
   })
   .superRefine((spec, ctx) => {
     const seen = new Map<string, number>();
+    // Names are compared as the reader matches them (NFC): two spellings of one name would read the same column.
+    const nfc = (name: string): string => name.normalize('NFC');
     spec.features.forEach((f, i) => {
-      const prev = seen.get(f.name);
+      const prev = seen.get(nfc(f.name));
       if (prev !== undefined) {
         ctx.addIssue({
           code: 'custom',
@@ -115,8 +128,8 @@ export const pipelineSpecSchema = z
           message: `duplicate feature name "${f.name}" (also features[${prev}])`,
         });
       }
-      seen.set(f.name, i);
-      if (f.name === spec.label.name) {
+      seen.set(nfc(f.name), i);
+      if (nfc(f.name) === nfc(spec.label.name)) {
         ctx.addIssue({
           code: 'custom',
           path: ['features', i, 'name'],

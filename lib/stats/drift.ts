@@ -13,10 +13,17 @@ import {
   type DriftMethod,
   type DriftMethodSetting,
 } from './drift-methods.js';
-import { chiSquareHomogeneity, jensenShannonDistance, psi } from './distances.js';
-import { ksTwoSample } from './ks-test.js';
+import { chiSquareHomogeneity, jensenShannonDistance, ksStatistic, psi } from './distances.js';
+import { kolmogorovSf, ksTwoSample } from './ks-test.js';
 import { binNumeric, gridNumeric, numericBinPlan, type NumericBinPlan } from './numeric-binning.js';
 import { sortedFinite } from './summary.js';
+import {
+  clipValue,
+  describeUnseen,
+  UNSEEN_EXAMPLES,
+  unseenExamples,
+  type UnseenCategories,
+} from './unseen-categories.js';
 import { wassersteinOnGrid } from './wasserstein.js';
 
 export {
@@ -38,6 +45,11 @@ export { chiSquareSf, chiSquareCdf, regularizedGammaP, regularizedGammaQ, lnGamm
  * PSI is reported as well (`psi`) for every column but those scored with Wasserstein: numeric columns binned on the reference histogram
  * edges, categorical ones on the reference's top categories plus `__other__`, both with a bin for missing values.
  * The other methods ignore missing values (as Evidently does); missing rates are reported on both sides.
+ *
+ * Categorical values outside the reference's categories are pooled into `__other__` for the scores and reported
+ * per column (`unseen`: count, share, examples) and in the summary. KS against a reference bigger than its stored
+ * sample (`REFERENCE_SAMPLE_SIZE` evenly spaced order statistics): the statistic D comes from that sample, the
+ * p-value from the real reference size (`count`), not from the sample's 1000.
  */
 
 /** Drift of one feature. JSON-shaped. */
@@ -60,6 +72,11 @@ export interface FeatureDrift {
   missingJump?: true;
   refMissingRate: number;
   curMissingRate: number;
+  /**
+   * Categorical features: current values outside the reference profile's categories (pooled into `__other__` for
+   * the scores); absent when there are none. See {@link UnseenCategories}.
+   */
+  unseen?: UnseenCategories;
 }
 
 /** Drift of a whole window. JSON-shaped. */
@@ -112,6 +129,7 @@ function planOf(profile: NumericProfile): NumericBinPlan {
 
 interface Scored {
   score: number;
+  unseen?: UnseenCategories;
   /** PSI, when the method computed the coarse bins (all but Wasserstein). */
   psi?: number;
   statistic?: number;
@@ -153,9 +171,20 @@ function numericDrift(profile: NumericProfile, values: Float64Array, method: Dri
   const scored: Scored = { score: NaN, psi: psiScore, curMissing: counts.missing };
   if (method === 'psi') scored.score = psiScore;
   else if (method === 'ks' && profile.sample) {
-    const ks = ksTwoSample(profile.sample, sortedFinite(values));
-    scored.score = ks.pValue;
-    scored.statistic = ks.statistic;
+    const current = sortedFinite(values);
+    if (profile.count > profile.sample.length && current.length > 0) {
+      // The profile keeps REFERENCE_SAMPLE_SIZE evenly spaced order statistics of a bigger reference: D comes from
+      // that sample (an approximation of the reference's CDF), the p-value from the real reference size.
+      const d = ksStatistic(profile.sample, current);
+      const n = profile.count;
+      const m = current.length;
+      scored.score = kolmogorovSf(Math.round((n * m) / (n + m)), d);
+      scored.statistic = d;
+    } else {
+      const ks = ksTwoSample(profile.sample, current);
+      scored.score = ks.pValue;
+      scored.statistic = ks.statistic;
+    }
   } else if (profile.values) {
     const reference = [...profile.values.map((v) => v.count), 0];
     const cur = countFewValues(values, profile.values);
@@ -172,9 +201,10 @@ function numericDrift(profile: NumericProfile, values: Float64Array, method: Dri
  * Adds the bin counts of dictionary codes (-1 = missing, else an index into the dictionary of `binOf.length`
  * entries, as the readers build them) to `out`. The codes themselves are counted first (slot code + 1, so missing
  * is slot 0), in four interleaved lanes so rows of the same category in a row do not wait on each other's
- * increment; the per-code counts are then folded into bins through `binOf`, once per distinct code.
+ * increment; the per-code counts are then folded into bins through `binOf`, once per distinct code. Returns the
+ * per-code counts (slot code + 1).
  */
-function countCodes(codes: Int32Array, binOf: Int32Array, missingBin: number, out: Float64Array): void {
+function countCodes(codes: Int32Array, binOf: Int32Array, missingBin: number, out: Float64Array): Float64Array {
   const slots = binOf.length + 1;
   const lanes = new Uint32Array(slots * 4);
   const n = codes.length;
@@ -194,9 +224,11 @@ function countCodes(codes: Int32Array, binOf: Int32Array, missingBin: number, ou
     lanes[a] = (lanes[a] as number) + 1;
   }
   let counted = 0;
+  const perSlot = new Float64Array(slots);
   for (let slot = 0; slot < slots; slot++) {
     const k = slot << 2;
     const count = (lanes[k] as number) + (lanes[k + 1] as number) + (lanes[k + 2] as number) + (lanes[k + 3] as number);
+    perSlot[slot] = count;
     counted += count;
     if (count === 0) continue;
     const bin = slot === 0 ? missingBin : (binOf[slot - 1] as number);
@@ -205,6 +237,7 @@ function countCodes(codes: Int32Array, binOf: Int32Array, missingBin: number, ou
   // A code outside [-1, dictionary size) lands outside `lanes` and is dropped by the typed array: refuse a wrong count.
   if (counted !== n)
     throw new RangeError(`${n - counted} categorical code(s) outside the dictionary of ${binOf.length}`);
+  return perSlot;
 }
 
 function categoricalDrift(
@@ -219,10 +252,16 @@ function categoricalDrift(
   const missingBin = otherBin + 1;
   const reference = [...profile.top.map((c) => c.count), profile.other, profile.missing];
   const current = new Float64Array(missingBin + 1);
+  let unseen: () => string[] = () => unseenExamples(values, index);
   if (codes !== undefined && codes.codes.length === values.length) {
     // Dictionary-encoded column: one lookup per distinct value, then a pass over the Int32Array.
     const binOf = Int32Array.from(codes.dictionary, (v) => (v === '' ? missingBin : (index.get(v) ?? otherBin)));
-    countCodes(codes.codes, binOf, missingBin, current);
+    const perSlot = countCodes(codes.codes, binOf, missingBin, current);
+    unseen = () =>
+      codes.dictionary
+        .filter((v, c) => binOf[c] === otherBin && (perSlot[c + 1] as number) > 0)
+        .slice(0, UNSEEN_EXAMPLES)
+        .map(clipValue);
   } else {
     for (const v of values) {
       const k = v === null || v === '' ? missingBin : (index.get(v) ?? otherBin);
@@ -231,6 +270,16 @@ function categoricalDrift(
   }
   const psiScore = psi(reference, current);
   const scored: Scored = { score: NaN, psi: psiScore, curMissing: current[missingBin] as number };
+  const unseenCount = current[otherBin] as number;
+  if (unseenCount > 0) {
+    const present = values.length - (current[missingBin] as number);
+    scored.unseen = {
+      count: unseenCount,
+      share: present > 0 ? unseenCount / present : 0,
+      examples: unseen(),
+      ...(profile.other > 0 ? { referencePooled: true as const } : {}),
+    };
+  }
   const ref = reference.slice(0, missingBin);
   const cur = current.subarray(0, missingBin);
   if (method === 'psi') scored.score = psiScore;
@@ -293,16 +342,24 @@ export function computeDrift(profile: DatasetProfile, current: FeatureTable, opt
       ...(missingJump ? { missingJump: true as const } : {}),
       refMissingRate,
       curMissingRate,
+      ...(scored.unseen !== undefined ? { unseen: scored.unseen } : {}),
     };
   });
   const drifted = features.filter((f) => f.drifted);
   const share = rate(drifted.length, features.length);
   const datasetDrift = rows > 0 && features.length > 0 && share >= options.driftShare;
   const worst = [...drifted].sort((a, b) => severity(b) - severity(a)).slice(0, 5);
+  const withUnseen = features.filter((f) => f.unseen !== undefined);
   const summary =
     `${datasetDrift ? 'drift' : 'no drift'}: ${drifted.length}/${features.length} features` +
     (worst.length > 0 ? ` (${worst.map(describe).join(', ')})` : '') +
-    ` over ${rows} rows`;
+    ` over ${rows} rows` +
+    (withUnseen.length > 0
+      ? `; unseen categories: ${withUnseen
+          .slice(0, 3)
+          .map((f) => describeUnseen(f.name, f.unseen as UnseenCategories))
+          .join('; ')}`
+      : '');
   return {
     rows,
     features,
@@ -317,6 +374,7 @@ export function computeDrift(profile: DatasetProfile, current: FeatureTable, opt
 
 export { ksTwoSample, kolmogorovSf, smirnovSf, KS_EXACT_MAX_N, type KsResult } from './ks-test.js';
 export { wassersteinDistance, wassersteinOnGrid, type GridCounts } from './wasserstein.js';
+export { UNSEEN_EXAMPLES, type UnseenCategories } from './unseen-categories.js';
 export {
   DRIFT_METHODS,
   DEFAULT_DRIFT_THRESHOLDS,

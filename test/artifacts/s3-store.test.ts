@@ -11,7 +11,14 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ArtifactChecksumError, ArtifactNotFoundError, ArtifactUriError } from '../../lib/artifacts/errors.js';
+import { ApplicationFailure } from '@temporalio/common';
+import { toActivityFailure } from '../../activities/errors.js';
+import {
+  ArtifactChecksumError,
+  ArtifactNotFoundError,
+  ArtifactStoreUnreachableError,
+  ArtifactUriError,
+} from '../../lib/artifacts/errors.js';
 import { openArtifactStore, readUri } from '../../lib/artifacts/open-store.js';
 import { parseS3Uri, S3ArtifactStore } from '../../lib/artifacts/s3-store.js';
 
@@ -131,5 +138,30 @@ describe('S3ArtifactStore on SeaweedFS', () => {
     expect(opened).toBeInstanceOf(S3ArtifactStore);
     const ref = await opened.put('k.txt', 'via env');
     expect(Buffer.from(await readUri(ref.uri, { expectedSha256: sha('via env') })).toString()).toBe('via env');
+  });
+
+  it('names the URI, endpoint and cause when the endpoint is unreachable, and stays retryable', async () => {
+    const down = new S3ArtifactStore(`s3://${bucket}/artifacts/`, { endpoint: 'http://127.0.0.1:1' });
+    const uri = `s3://${bucket}/artifacts/reports/r1.json`;
+    const failures = [
+      await down.get('reports/r1.json').catch((e: unknown) => e),
+      await readUri(uri, { s3: { endpoint: 'http://127.0.0.1:1' } }).catch((e: unknown) => e),
+      await down.put('reports/r1.json', 'x').catch((e: unknown) => e),
+      await down.exists('reports/r1.json').catch((e: unknown) => e),
+    ];
+    for (const err of failures) {
+      expect(err).toBeInstanceOf(ArtifactStoreUnreachableError);
+      expect((err as Error).message).toMatch(
+        new RegExp(
+          `^${uri.replaceAll('.', '\\.')}: cannot reach the S3 endpoint http://127\\.0\\.0\\.1:1: .*ECONNREFUSED`,
+        ),
+      );
+      // Not permanent: the store may come back, so the activity retries.
+      const failure = toActivityFailure(err);
+      expect(failure instanceof ApplicationFailure && failure.nonRetryable).toBe(false);
+    }
+    // A missing object on a reachable store stays permanent.
+    const missing = await store.get('reports/none.json').catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(ArtifactNotFoundError);
   });
 });

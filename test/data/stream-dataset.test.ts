@@ -10,7 +10,12 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ArtifactChecksumError, ArtifactNotFoundError, ArtifactUriError } from '../../lib/artifacts/errors.js';
+import {
+  ArtifactChecksumError,
+  ArtifactNotFoundError,
+  ArtifactStoreUnreachableError,
+  ArtifactUriError,
+} from '../../lib/artifacts/errors.js';
 import { FileArtifactStore } from '../../lib/artifacts/file-store.js';
 import { openUriStream, readUri, type ReadUriOptions } from '../../lib/artifacts/open-store.js';
 import { S3ArtifactStore } from '../../lib/artifacts/s3-store.js';
@@ -225,5 +230,12 @@ describe('streaming reads from S3 (SeaweedFS)', () => {
     expect(streamErr.name).toBe(readErr.name);
     expect((streamErr as NodeJS.ErrnoException).code).toBe((readErr as NodeJS.ErrnoException).code);
     expect(streamErr.message).toBe(readErr.message);
+    // The message names the object, the endpoint and the cause; the error is retried (the store may come back).
+    expect(streamErr).toBeInstanceOf(ArtifactStoreUnreachableError);
+    expect(streamErr.message).toMatch(
+      new RegExp(
+        `^${uri.replaceAll('.', '\\.')}: cannot reach the S3 endpoint http://127\\.0\\.0\\.1:9: .*ECONNREFUSED`,
+      ),
+    );
   });
 });

@@ -1,7 +1,9 @@
 /**
- * The validateData activity reads datasets as a stream (Parquet spooled to a temporary file): the dataset version is the sha256 computed while
- * streaming, a pinned `dataset.version` that differs is a non-retryable DatasetError (also when the file is
- * malformed, as with the whole-file read), and object errors (checksum) come first.
+ * The validateData activity reads datasets as a stream (Parquet spooled to a temporary file): the dataset version is
+ * the sha256 computed while streaming, a pinned `dataset.version` that differs is a non-retryable DatasetError (also
+ * when the file is malformed, as with the whole-file read), and object errors (checksum) come first. A dataset that
+ * cannot be read fails the gate with a stored report (`unreadable_dataset`), as severe anomalies do; a champion
+ * profile that cannot be read skips the skew check with a visible warning.
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -10,15 +12,19 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ApplicationFailure } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ActivityDeps } from '../../activities/deps.js';
 import { createValidateData } from '../../activities/validate-data.js';
 import type { ValidateDataInput, ValidateDataResult } from '../../contracts/payloads.js';
 import { FileArtifactStore } from '../../lib/artifacts/file-store.js';
 import { openUriStream, readUri } from '../../lib/artifacts/open-store.js';
 import { generateChurn, toCsv } from '../../lib/data/generate-churn.js';
+import type { ValidationReport } from '../../lib/data/validate.js';
+import { createPgRegistry, type PgModelRegistry } from '../../lib/registry/pg-registry.js';
 import { loadSpecFile } from '../../lib/spec/load-spec.js';
 import type { PipelineSpec } from '../../lib/spec/pipeline-spec.js';
+import { createTestDatabase, type TestDatabase } from '../../infra/postgres-test.js';
+import { lineage, newVersion } from '../registry/helpers/fixtures.js';
 
 const sha = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
 
@@ -84,10 +90,10 @@ describe('validateData on a streamed dataset', () => {
     const broken = `${csv}1,"unclosed,2\n`;
     const pinned = await failure(run(broken, sha('other'), 'broken.csv'));
     expect(pinned.message).toContain(`dataset version is ${sha(broken)}`);
-    const unpinned = await failure(run(broken, undefined, 'broken.csv'));
-    expect(unpinned).toMatchObject({ type: 'DatasetError', nonRetryable: true });
-    expect(unpinned.message).toContain('malformed CSV (CSV_QUOTE_NOT_CLOSED)');
-    expect((await failure(run(broken, sha(broken), 'broken.csv'))).message).toContain('malformed CSV');
+    const unpinned = await run(broken, undefined, 'broken.csv');
+    expect(unpinned).toMatchObject({ passed: false, errors: 1 });
+    expect(unpinned.topProblems[0]).toContain('malformed CSV (CSV_QUOTE_NOT_CLOSED)');
+    expect((await run(broken, sha(broken), 'broken.csv')).topProblems[0]).toContain('malformed CSV');
   });
 
   it('reads Parquet through a spooled stream: versioned by the sha256 of the file, bad files fail permanently', async () => {
@@ -119,9 +125,12 @@ describe('validateData on a streamed dataset', () => {
     const pinned = await failure(env.run(validateData, { spec: spec(uri, sha('other')), runId: 'run-parquet-pin' }));
     expect(pinned.message).toContain(`dataset version is ${sha(parquet)}`);
     const truncated = new URL('churn_truncated.parquet', parquetDir).href;
-    const bad = await failure(env.run(validateData, { spec: spec(truncated), runId: 'run-parquet-bad' }));
-    expect(bad).toMatchObject({ type: 'DatasetError', nonRetryable: true });
-    expect(bad.message).toContain('not a valid Parquet file');
+    const bad = await env.run<[ValidateDataInput], ValidateDataResult, typeof validateData>(validateData, {
+      spec: spec(truncated),
+      runId: 'run-parquet-bad',
+    });
+    expect(bad).toMatchObject({ passed: false, errors: 1, trainUri: '' });
+    expect(bad.topProblems[0]).toContain('not a valid Parquet file');
   });
 
   it('reports a corrupt store object before a parse error', async () => {
@@ -130,5 +139,99 @@ describe('validateData on a streamed dataset', () => {
     const spec: PipelineSpec = { ...base, dataset: { ...base.dataset, uri: ref.uri } };
     const err = await failure(new MockActivityEnvironment().run(validateData, { spec, runId: 'run-corrupt' }));
     expect(err).toMatchObject({ type: 'ArtifactChecksumError', nonRetryable: true });
+  });
+
+  const reportOf = async (result: ValidateDataResult): Promise<{ dataset: unknown; report: ValidationReport }> =>
+    JSON.parse(Buffer.from(await store.get(result.reportUri)).toString('utf8')) as {
+      dataset: unknown;
+      report: ValidationReport;
+    };
+
+  it('fails the gate with a stored report when the dataset cannot be read (empty, header only, malformed)', async () => {
+    const header = csv.slice(0, csv.indexOf('\n') + 1);
+    for (const [name, text, reason] of [
+      ['empty.csv', '', ': the file is empty (expected a header row)'],
+      ['header.csv', header, ': the file has a header but no data rows'],
+      ['quote.csv', `${header}1,"open\n`, ':2: malformed CSV (CSV_QUOTE_NOT_CLOSED)'],
+    ] as const) {
+      const result = await run(text, undefined, name);
+      expect(result, name).toMatchObject({ passed: false, errors: 1, warnings: 0, trainUri: '', profileUri: '' });
+      expect(result.dataset).toMatchObject({ sha256: sha(text), rows: 0 });
+      expect(result.summary).toContain(`0 rows, 1 error: unreadable dataset: `);
+      expect(result.topProblems).toHaveLength(1);
+      expect(result.topProblems[0]).toContain(reason);
+      const { report } = await reportOf(result);
+      expect(report.anomalies).toHaveLength(1);
+      expect(report.anomalies[0]).toMatchObject({
+        severity: 'error',
+        code: 'unreadable_dataset',
+        count: 1,
+        examples: [],
+      });
+      expect(report.anomalies[0]?.message).toContain(`${name}${reason}`);
+      expect(report.passed).toBe(false);
+    }
+  });
+
+  it('stores a report naming the rows and columns of bad values', async () => {
+    const lines = csv.trimEnd().split('\n');
+    lines[5] = lines[5]?.replace(/^[^,]+,/, 'twelve,') ?? '';
+    const result = await run(`${lines.join('\n')}\n`, undefined, 'bad-value.csv');
+    const column = lines[0]?.split(',')[0];
+    expect(result.passed).toBe(false);
+    const { report } = await reportOf(result);
+    const bad = report.anomalies.find((a) => a.code === 'invalid_number');
+    expect(bad).toMatchObject({ severity: 'error', column, count: 1, examples: [{ row: 5, value: 'twelve' }] });
+    expect(bad?.message).toContain(`column "${column}" row 5: "twelve" is not a number`);
+  });
+
+  describe('with a champion whose profile cannot be read', () => {
+    let db: TestDatabase;
+    let registry: PgModelRegistry;
+
+    beforeAll(async () => {
+      db = await createTestDatabase({ baseUrl: inject('databaseUrl'), prefix: 'mlops_validate_skew' });
+      registry = createPgRegistry({ connectionString: db.url, maxConnections: 2 });
+      await registry.migrate();
+    });
+
+    afterAll(async () => {
+      await registry?.close();
+      await db?.drop();
+    });
+
+    it('skips the skew check with a visible warning in the report and its summary', async () => {
+      const profileUri = store.uriFor('datasets/gone/profile.json');
+      const { version } = await registry.registerVersion(
+        newVersion(base.model, 'run-champion', { lineage: lineage({ profileUri }) }),
+      );
+      await registry.recordDeployment({ model: base.model, version, runId: 'run-champion' });
+      const file = path.join(dir, 'skew.csv');
+      await writeFile(file, csv);
+      const spec: PipelineSpec = {
+        ...base,
+        dataset: { ...base.dataset, uri: pathToFileURL(file).href },
+        validation: { ...base.validation, skew: { ...base.validation.skew, severity: 'warning' } },
+      };
+      const withRegistry = createValidateData({
+        artifacts: store,
+        registry,
+        readUri: (uri: string) => readUri(uri),
+        readUriStream: (uri: string) => openUriStream(uri),
+      } as unknown as ActivityDeps);
+      const result = await new MockActivityEnvironment().run<
+        [ValidateDataInput],
+        ValidateDataResult,
+        typeof withRegistry
+      >(withRegistry, { spec, runId: 'run-skew' });
+      expect(result.passed).toBe(true);
+      expect(result.summary).toContain('skew check skipped');
+      const { report } = await reportOf(result);
+      const note = report.anomalies.find((a) => a.code === 'skew_check_skipped');
+      expect(note).toMatchObject({ severity: 'warning', count: 1 });
+      expect(note?.message).toBe(
+        `skew check skipped: cannot read the champion's profile ${profileUri}: artifact not found: ${profileUri}`,
+      );
+    });
   });
 });
