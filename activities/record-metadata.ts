@@ -60,6 +60,7 @@ export function createRecordMetadata(deps: ActivityDeps) {
     await permanentErrorsAreFinal(() =>
       deps.registry.recordRetrainDecision({
         model: input.model,
+        key: retrainDecisionKey(input.decision),
         trigger: input.decision.trigger.kind,
         decision: input.decision.decision,
         pipelineId: input.decision.pipelineId,
@@ -69,4 +70,12 @@ export function createRecordMetadata(deps: ActivityDeps) {
   }
 
   return { recordPipelineRun, recordRetrainDecision };
+}
+
+/**
+ * `completed:pipeline-churn-20261205T152354Z:drift:2026-12-05T15:23:54.120Z`: a controller decision's identity. The
+ * time is workflow time (recorded in history), so every retry of the recording activity computes the same key.
+ */
+export function retrainDecisionKey(decision: ControllerDecision): string {
+  return [decision.decision, decision.pipelineId ?? '-', decision.trigger.kind, decision.at].join(':');
 }

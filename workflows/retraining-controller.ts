@@ -91,19 +91,31 @@ export async function retrainingController(input: RetrainingControllerInput): Pr
     ];
     setCurrentDetails(lines.join('\n'));
   };
-  const enqueue = (trigger: Trigger): void => {
+  /**
+   * Queues a trigger. One that arrives during a run is a `coalesced` decision, recorded in the registry like every
+   * other decision (histories from before the `record-coalesced-decisions` patch kept it in `recent` only); the
+   * returned promise settles once it is recorded (or the recording gave up). Continue-as-new waits for the handlers
+   * that await it (`allHandlersFinished`).
+   */
+  const enqueue = (trigger: Trigger): Promise<void> | undefined => {
     state.pending.push(trigger);
-    if (state.current) {
-      decide({
-        at: trigger.at,
-        trigger,
-        decision: 'coalesced',
-        pipelineId: null,
-        detail: `queued behind ${state.current.pipelineId}: ${trigger.reason}`,
-      });
-    } else {
+    if (!state.current) {
       render();
+      return undefined;
     }
+    const decision: ControllerDecision = {
+      at: trigger.at,
+      trigger,
+      decision: 'coalesced',
+      pipelineId: null,
+      detail: `queued behind ${state.current.pipelineId}: ${trigger.reason}`,
+    };
+    decide(decision);
+    if (!patched('record-coalesced-decisions')) return undefined;
+    // A registry outage must not fail the controller from a handler: the decision stays in `recent` and the log.
+    return durable.recordRetrainDecision({ model, decision }).catch((err: unknown) => {
+      log.warn('could not record a coalesced decision', { trigger: trigger.kind, error: failureMessage(err) });
+    });
   };
   const now = (): string => new Date().toISOString();
 
@@ -145,8 +157,11 @@ export async function retrainingController(input: RetrainingControllerInput): Pr
       const trigger: Trigger = { kind: request.kind ?? 'manual', reason: request.reason, at: now() };
       if (request.datasetUri) trigger.datasetUri = request.datasetUri;
       const runningBefore = state.current?.pipelineId ?? null;
-      enqueue(trigger);
-      if (runningBefore) return { pipelineId: null, disposition: 'queued', runningPipelineId: runningBefore };
+      const recorded = enqueue(trigger);
+      if (runningBefore) {
+        await recorded;
+        return { pipelineId: null, disposition: 'queued', runningPipelineId: runningBefore };
+      }
       const launchesBefore = launches;
       await condition(() => launches > launchesBefore);
       const launch = lastLaunch!;

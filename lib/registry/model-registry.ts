@@ -123,8 +123,11 @@ export interface ModelRegistry {
     status: string;
     report: unknown;
   }): Promise<void>;
+  /** Idempotent on `(model, key)`. */
   recordRetrainDecision(input: {
     model: string;
+    /** The decision's identity, the same on every retry (decision, pipeline, trigger kind, when it was made). */
+    key: string;
     trigger: string;
     decision: string;
     pipelineId: string | null;

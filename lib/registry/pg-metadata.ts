@@ -74,16 +74,17 @@ export async function recordMonitorReport(
 }
 
 /**
- * Appends a controller decision. Idempotent when `pipelineId` is set (one decision per started pipeline); decisions
- * without a pipeline have no natural key, so a retried call may append the same one twice.
+ * Appends a controller decision, once: idempotent on `(model, key)`, the decision's own identity (see
+ * `retrainDecisionKey`), so a retried recording activity inserts nothing twice.
  */
 export async function recordRetrainDecision(
   db: Queryable,
-  input: { model: string; trigger: string; decision: string; pipelineId: string | null; details: unknown },
+  input: { model: string; key: string; trigger: string; decision: string; pipelineId: string | null; details: unknown },
 ): Promise<void> {
   await db.query(
-    `INSERT INTO retrain_decisions (model, trigger, decision, pipeline_id, details) VALUES ($1, $2, $3, $4, $5::jsonb)
-     ON CONFLICT (pipeline_id) WHERE pipeline_id IS NOT NULL DO NOTHING`,
-    [input.model, input.trigger, input.decision, input.pipelineId, jsonParam(input.details)],
+    `INSERT INTO retrain_decisions (model, decision_key, trigger, decision, pipeline_id, details)
+     VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+     ON CONFLICT (model, decision_key) DO NOTHING`,
+    [input.model, input.key, input.trigger, input.decision, input.pipelineId, jsonParam(input.details)],
   );
 }

@@ -43,7 +43,12 @@ export function describeRegistrySuite(name: string, backend: () => RegistryBacke
         await Promise.all(others.map((r) => r.close()));
       }
       const rows = await registry.pool.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY id`);
-      expect(rows.rows.map((r) => r.name)).toEqual(['0001_registry', '0002_approvals', '0003_serving_request_counts']);
+      expect(rows.rows.map((r) => r.name)).toEqual([
+        '0001_registry',
+        '0002_approvals',
+        '0003_serving_request_counts',
+        '0004_retrain_decision_keys',
+      ]);
     });
 
     it('migrates a fresh database from several registries at once', async () => {
@@ -51,9 +56,14 @@ export function describeRegistrySuite(name: string, backend: () => RegistryBacke
       const regs = [1, 2, 3].map(() => createPgRegistry({ connectionString: fresh.url, maxConnections: 2 }));
       try {
         const applied = await Promise.all(regs.map((r) => r.migrateVerbose()));
-        expect(applied.flat()).toEqual(['0001_registry', '0002_approvals', '0003_serving_request_counts']);
+        expect(applied.flat()).toEqual([
+          '0001_registry',
+          '0002_approvals',
+          '0003_serving_request_counts',
+          '0004_retrain_decision_keys',
+        ]);
         const rows = await regs[0]!.pool.query(`SELECT name FROM ${MIGRATIONS_TABLE}`);
-        expect(rows.rowCount).toBe(3);
+        expect(rows.rowCount).toBe(4);
       } finally {
         await Promise.all(regs.map((r) => r.close()));
         await fresh.drop();
@@ -456,7 +466,7 @@ export function describeRegistrySuite(name: string, backend: () => RegistryBacke
       expect((await registry.listReplicas('rep', 120_000)).map((r) => r.replicaId)).toEqual(['r1', 'r2', 'r3']);
     });
 
-    it('upserts monitor reports per window and keeps one decision per started pipeline', async () => {
+    it('upserts monitor reports per window and records each controller decision once', async () => {
       const w = {
         model: 'mon',
         version: 1,
@@ -470,20 +480,28 @@ export function describeRegistrySuite(name: string, backend: () => RegistryBacke
 
       const decision = {
         model: 'mon',
+        key: 'started:pipe-mon-1:drift:t1',
         trigger: 'drift',
-        decision: 'retrain',
+        decision: 'started',
         pipelineId: 'pipe-mon-1',
         details: { share: 0.6 },
       };
+      // A retried recording inserts nothing; every decision of the same pipeline is kept, and so are decisions
+      // without a pipeline, each once.
       await registry.recordRetrainDecision(decision);
       await registry.recordRetrainDecision(decision);
-      await registry.recordRetrainDecision({ ...decision, decision: 'cooldown', pipelineId: null });
+      const completed = { ...decision, key: 'completed:pipe-mon-1:drift:t2', decision: 'completed' };
+      await registry.recordRetrainDecision(completed);
+      const coalesced = { ...decision, key: 'coalesced:-:manual:t3', decision: 'coalesced', pipelineId: null };
+      await registry.recordRetrainDecision(coalesced);
+      await registry.recordRetrainDecision(coalesced);
       const decisions = await registry.pool.query(
         'SELECT decision, pipeline_id, details FROM retrain_decisions ORDER BY id',
       );
       expect(decisions.rows).toEqual([
-        { decision: 'retrain', pipeline_id: 'pipe-mon-1', details: { share: 0.6 } },
-        { decision: 'cooldown', pipeline_id: null, details: { share: 0.6 } },
+        { decision: 'started', pipeline_id: 'pipe-mon-1', details: { share: 0.6 } },
+        { decision: 'completed', pipeline_id: 'pipe-mon-1', details: { share: 0.6 } },
+        { decision: 'coalesced', pipeline_id: null, details: { share: 0.6 } },
       ]);
     });
   });

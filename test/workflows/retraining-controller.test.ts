@@ -5,12 +5,15 @@
  *  - triggers arriving while a pipeline runs coalesce into exactly one follow-up run, which trains on the newest
  *    dataset;
  *  - a pipeline that fails validation is recorded as `failed` (with the problems) and the controller goes on;
- *  - `retrainNow` while a run is active answers `queued` with the running pipeline.
+ *  - `retrainNow` while a run is active answers `queued` with the running pipeline;
+ *  - a `performanceDropped` report starts a `performance` run whose recorded decision carries the report's evidence,
+ *    and a trigger coalesced during that run is recorded in the registry too.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestRetrain } from '../../client/commands/run.js';
 import { startDevStack, type DevStack } from '../../client/dev-stack.js';
@@ -21,9 +24,12 @@ import {
   driftDetectedSignal,
   manualRetrainSignal,
   newDataSignal,
+  performanceDroppedSignal,
   retrainNowUpdate,
 } from '../../contracts/messages.js';
+import type { MonitorWindowReport } from '../../contracts/monitoring.js';
 import type { TrainingPipelineResult } from '../../contracts/payloads.js';
+import { TRIGGER_KEY } from '../../contracts/search-attributes.js';
 import { CPU_TASK_QUEUE } from '../../contracts/task-queues.js';
 import { controllerWorkflowId } from '../../contracts/workflow-ids.js';
 import { writeChurnDataset } from '../../lib/data/generate-churn.js';
@@ -105,6 +111,23 @@ async function listPipelines(model: string): Promise<WorkflowExecutionInfo[]> {
   for await (const wf of client.workflow.list({ query: `WorkflowType="trainingPipeline" AND MlopsModel="${model}"` }))
     out.push(wf);
   return out;
+}
+
+/** The controller's decisions as `recordRetrainDecision` stored them in the registry, oldest first. */
+async function recordedDecisions(
+  model: string,
+): Promise<Array<{ decision: string; trigger: string; details: ControllerDecision }>> {
+  const db = new pg.Client({ connectionString: stack.databaseUrl });
+  await db.connect();
+  try {
+    const res = await db.query<{ decision: string; trigger: string; details: ControllerDecision }>(
+      'SELECT decision, trigger, details FROM retrain_decisions WHERE model = $1 ORDER BY id',
+      [model],
+    );
+    return res.rows;
+  } finally {
+    await db.end();
+  }
 }
 
 const byDecision = (recent: ControllerDecision[], decision: ControllerDecision['decision']): ControllerDecision[] =>
@@ -238,7 +261,8 @@ describe('retrainingController on the dev stack', () => {
       expect(failed.pipelineId).toMatch(PIPELINE_ID);
       expect(failed.detail).toContain(`${failed.pipelineId} failed:`);
       expect(failed.detail).toContain(`dataset ${badUri} failed validation`);
-      expect(failed.detail).toContain('failed validation: 2 error(s)');
+      expect(failed.detail).toContain('failed validation: 3 error(s)');
+      // The rejected cells also leave tenure_months missing in every row: the missing-rate check counts them.
       expect(failed.detail).toContain('label column "churned" is missing');
       expect(failed.detail).toContain('column "tenure_months" row 1: "lots" is not a number (500 in all)');
       expect(afterFailure.deployedVersion).toBeNull();
@@ -360,6 +384,76 @@ describe('retrainingController on the dev stack', () => {
       const third = byDecision(afterThird.recent, 'started')[2]!;
       expect(third.trigger.reason).toMatch(/2 triggers coalesced: .*drift.*manual \(operator says now\)/);
       expect(Date.parse(third.at) - Date.parse(afterSecond.lastFinishedAt!)).toBeLessThan(12_000);
+    },
+  );
+
+  it(
+    'starts a performance run from performanceDropped with its evidence, and records a trigger coalesced during it',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const model = 'churn-performance';
+      const spec = specFor(model);
+      const at = new Date().toISOString();
+      const performance = { metric: 'roc_auc', value: 0.61, floor: 0.7 };
+      const report: MonitorWindowReport = {
+        model,
+        version: 1,
+        windowStart: at,
+        windowEnd: at,
+        status: 'degraded',
+        predictions: 800,
+        labelled: 400,
+        drift: null,
+        performance,
+        latencyMs: null,
+        summary: 'roc_auc 0.61 below the floor 0.7 on 400 labelled predictions',
+        reportUri: null,
+      };
+      // Started by the monitor's signal (signal-with-start), as the monitor's activity does.
+      const handle = await client.workflow.signalWithStart('retrainingController', {
+        workflowId: controllerWorkflowId(model),
+        taskQueue: CPU_TASK_QUEUE,
+        args: [{ spec }],
+        signal: performanceDroppedSignal,
+        signalArgs: [{ report }],
+      });
+      const started = await waitFor('the performance run to start', 60_000, async () => {
+        const s = await statusOf(model);
+        return byDecision(s.recent, 'started')[0] ?? null;
+      });
+      const evidence = { window: at, version: 1, performance };
+      expect(started.trigger).toMatchObject({ kind: 'performance', reason: report.summary, evidence });
+      expect(started.pipelineId).toMatch(PIPELINE_ID);
+
+      // A manual trigger during that run: coalesced, in the status and in the registry.
+      await handle.signal(manualRetrainSignal, { reason: 'operator during the run' });
+      const status = await waitIdle(model, 2);
+      expect(status.recent.map((d) => d.decision)).toEqual([
+        'started',
+        'coalesced',
+        'completed',
+        'started',
+        'completed',
+      ]);
+      const coalesced = byDecision(status.recent, 'coalesced')[0]!;
+      expect(coalesced.detail).toBe(`queued behind ${started.pipelineId}: operator during the run`);
+      const followUp = byDecision(status.recent, 'started')[1]!;
+      expect(followUp.trigger).toMatchObject({ kind: 'manual', reason: 'operator during the run' });
+      expect(byDecision(status.recent, 'completed')[0]).toMatchObject({ pipelineId: started.pipelineId });
+      const pipeline = await client.workflow.getHandle(started.pipelineId!).describe();
+      expect(pipeline.typedSearchAttributes.get(TRIGGER_KEY)).toBe('performance');
+
+      // Every decision reaches the registry once, in order, with its trigger (completed ones included).
+      const recorded = await recordedDecisions(model);
+      expect(recorded.map((r) => [r.decision, r.trigger])).toEqual([
+        ['started', 'performance'],
+        ['coalesced', 'manual'],
+        ['completed', 'performance'],
+        ['started', 'manual'],
+        ['completed', 'manual'],
+      ]);
+      expect(recorded.map((r) => r.details)).toEqual(status.recent);
+      expect(recorded[0]!.details.trigger.evidence).toEqual(evidence);
     },
   );
 });
