@@ -183,7 +183,8 @@ schedule
       .choices(['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all'])
       .default('skip'),
   )
-  .option('--catchup-window <duration>', 'how far back missed runs are caught up', '1h')
+  .option('--catchup-window <duration>', 'how far back missed runs are caught up, e.g. 10m', '1h')
+  .option('--pause-on-failure', 'pause the schedule after a failed run (the default)')
   .option('--no-pause-on-failure', 'keep the schedule running after a failed run')
   .option('--paused', 'create it paused')
   .action(async (specPath: string, opts: Record<string, unknown>) => {

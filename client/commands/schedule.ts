@@ -46,6 +46,12 @@ export async function createRetrainSchedule(
   if (!cron && !every)
     throw new UsageError(`no cadence: pass --cron or --every, or add a "schedule" section to the spec`);
   if (every) parseDuration(every);
+  const catchupWindow = opts.catchupWindow ?? '1h';
+  try {
+    parseDuration(catchupWindow);
+  } catch (err) {
+    throw new UsageError(`--catchup-window: ${(err as Error).message}`);
+  }
   const id = scheduleId(spec.model);
   const options: ScheduleOptions<ScheduleOptionsStartWorkflowAction<typeof scheduledRetrain>> = {
     scheduleId: id,
@@ -64,7 +70,7 @@ export async function createRetrainSchedule(
     },
     policies: {
       overlap: OVERLAP[opts.overlap ?? 'skip'],
-      catchupWindow: opts.catchupWindow ?? '1h',
+      catchupWindow,
       pauseOnFailure: opts.pauseOnFailure ?? true,
     },
     state: {
@@ -87,18 +93,34 @@ export async function listSchedules(client: Client): Promise<string[]> {
   return lines;
 }
 
-/** Human description of one schedule. */
+/** Milliseconds in the largest unit that divides them: 600000 -> `10m`, 5400000 -> `90m`, 1500 -> `1500ms`. */
+function formatMs(ms: number): string {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
+    if (ms > 0 && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+/**
+ * Human description of one schedule: cadence, policies as `schedule create` takes them (`overlap: buffer_one,
+ * catch-up window: 10m, pause on failure: true`), run counts, next and recent runs.
+ */
 export async function describeSchedule(client: Client, id: string): Promise<string> {
   const d = await client.schedule.getHandle(id).describe();
   const spec = d.spec;
   const cadence = [
     ...(spec.calendars ?? []).map((c) => `calendar ${JSON.stringify(c)}`),
-    ...(spec.intervals ?? []).map((i) => `every ${String(i.every)}`),
+    ...(spec.intervals ?? []).map((i) => `every ${typeof i.every === 'number' ? formatMs(i.every) : String(i.every)}`),
   ].join(', ');
   return [
     `schedule ${id}: ${d.state.paused ? 'PAUSED' : 'active'}${d.state.note ? ` (${d.state.note})` : ''}`,
     `  cadence: ${cadence || '-'}`,
-    `  overlap: ${d.policies.overlap}, catch-up window: ${d.policies.catchupWindow} ms, pause on failure: ${d.policies.pauseOnFailure}`,
+    `  overlap: ${(d.policies.overlap ?? 'SKIP').toLowerCase()}, catch-up window: ${formatMs(d.policies.catchupWindow)}, pause on failure: ${d.policies.pauseOnFailure}`,
     `  runs: ${d.info.numActionsTaken} taken, ${d.info.numActionsMissedCatchupWindow} missed, ${d.info.numActionsSkippedOverlap} skipped (overlap)`,
     `  next: ${
       d.info.nextActionTimes

@@ -1,15 +1,18 @@
 /**
  * The `mlops` CLI as a separate process against a running embedded stack (found through the environment, as in
- * production): run --wait, status, models list/show, retrain, new-data and the schedule commands.
+ * production): run --wait, status, models list/show, retrain, new-data and the schedule commands (policies as given,
+ * a backfill whose runs go through the controller one training at a time).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { stringify } from 'yaml';
+import pg from 'pg';
+import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevStack, type DevStack } from '../../client/dev-stack.js';
+import type { ControllerDecision } from '../../contracts/controller.js';
 import { controllerStatusQuery } from '../../contracts/messages.js';
 import { writeChurnDataset } from '../../lib/data/generate-churn.js';
 import { loadSpecFile } from '../../lib/spec/load-spec.js';
@@ -46,6 +49,33 @@ async function waitIdle(runs: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error('controller did not become idle');
+}
+
+async function waitForValue<T>(what: string, timeoutMs: number, probe: () => Promise<T | null>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== null) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** The controller's decisions as the registry recorded them (`retrain_decisions`), oldest first. */
+async function recordedDecisions(
+  model: string,
+): Promise<Array<{ id: number; decision: string; trigger: string; details: ControllerDecision }>> {
+  const db = new pg.Client({ connectionString: stack.databaseUrl });
+  await db.connect();
+  try {
+    const res = await db.query<{ id: number; decision: string; trigger: string; details: ControllerDecision }>(
+      'SELECT id, decision, trigger, details FROM retrain_decisions WHERE model = $1 ORDER BY id',
+      [model],
+    );
+    return res.rows;
+  } finally {
+    await db.end();
+  }
 }
 
 beforeAll(async () => {
@@ -156,7 +186,20 @@ describe('mlops CLI against a running stack', () => {
   );
 
   it('manages the retraining schedule', { timeout: 300_000 }, async () => {
-    const create = await mlops('schedule', 'create', specPath, '--every', '1h', '--paused');
+    const temporal = stack.runtime.deps.temporal;
+    const create = await mlops(
+      'schedule',
+      'create',
+      specPath,
+      '--every',
+      '1h',
+      '--paused',
+      '--overlap',
+      'buffer_one',
+      '--catchup-window',
+      '10m',
+      '--pause-on-failure',
+    );
     expect(create.code, create.out).toBe(0);
     expect(create.out).toMatch(/created schedule-churn/);
     const list = await mlops('schedule', 'list');
@@ -165,22 +208,65 @@ describe('mlops CLI against a running stack', () => {
     expect(unpause.code, unpause.out).toBe(0);
     const describe1 = await mlops('schedule', 'describe', 'churn');
     expect(describe1.out).toMatch(/schedule schedule-churn: active/);
-    expect(describe1.out).toMatch(/every 3600000|every 1h|every 3600/);
+    expect(describe1.out).toMatch(/cadence: every 1h/);
+    expect(describe1.out).toContain('overlap: buffer_one, catch-up window: 10m, pause on failure: true');
+    const described = await temporal.schedule.getHandle('schedule-churn').describe();
+    expect(described.policies).toMatchObject({ overlap: 'BUFFER_ONE', catchupWindow: 600_000, pauseOnFailure: true });
     const trigger = await mlops('schedule', 'trigger', 'churn');
     expect(trigger.code, trigger.out).toBe(0);
     await waitIdle(4);
-    const s = await stack.runtime.deps.temporal.workflow.getHandle('retrain-churn').query(controllerStatusQuery);
+    const s = await temporal.workflow.getHandle('retrain-churn').query(controllerStatusQuery);
     expect(s.recent.some((d) => d.trigger.kind === 'schedule' && d.decision === 'completed')).toBe(true);
+
+    // Backfill three hourly slots (start exclusive, end inclusive: 01:00, 02:00, 03:00).
+    const lastDecisionBefore = Math.max(0, ...(await recordedDecisions('churn')).map((d) => d.id));
     const backfill = await mlops(
       'schedule',
       'backfill',
       'churn',
       '--start',
-      '2026-01-01T00:00:00Z',
+      '2026-01-01T00:30:00Z',
       '--end',
-      '2026-01-01T02:30:00Z',
+      '2026-01-01T03:30:00Z',
     );
     expect(backfill.code, backfill.out).toBe(0);
+    const backfilled = await waitForValue('the three backfilled runs to complete', 120_000, async () => {
+      const runs: Array<{ workflowId: string; status: string }> = [];
+      for await (const w of temporal.workflow.list({ query: 'TemporalScheduledById = "schedule-churn"' })) {
+        if (w.workflowId.includes('-2026-01-01T')) runs.push({ workflowId: w.workflowId, status: w.status.name });
+      }
+      return runs.length === 3 && runs.every((r) => r.status !== 'RUNNING') ? runs : null;
+    });
+    expect(backfilled.map((r) => r.workflowId).sort()).toEqual(
+      ['01', '02', '03'].map((h) => `scheduled-retrain-churn-2026-01-01T${h}:00:00Z`),
+    );
+    expect(backfilled.map((r) => r.status)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
+    // The three schedule triggers went through the controller: the ones arriving during a run coalesced into the
+    // follow-up, so at most one training ran at a time, and every decision is in the registry.
+    await waitIdle(5);
+    const after = (await recordedDecisions('churn')).filter((d) => d.id > lastDecisionBefore);
+    const started = after.filter((d) => d.decision === 'started');
+    const coalesced = after.filter((d) => d.decision === 'coalesced');
+    expect(
+      [...started, ...coalesced].every((d) => d.trigger === 'schedule'),
+      JSON.stringify(after),
+    ).toBe(true);
+    const triggersRun = started.reduce(
+      (n, d) => n + ((d.details.trigger.evidence?.['coalesced'] as unknown[] | undefined) ?? [d]).length,
+      0,
+    );
+    expect(triggersRun, JSON.stringify(after)).toBe(3);
+    expect(coalesced.length, JSON.stringify(after)).toBeGreaterThanOrEqual(1);
+    expect(started.length, JSON.stringify(after)).toBeLessThanOrEqual(2);
+    const pipelines: Array<{ start: number; close: number }> = [];
+    for await (const w of temporal.workflow.list({ query: 'WorkflowType="trainingPipeline" AND MlopsModel="churn"' })) {
+      pipelines.push({ start: w.startTime.getTime(), close: w.closeTime?.getTime() ?? Infinity });
+    }
+    pipelines.sort((a, b) => a.start - b.start);
+    expect(pipelines.length).toBeGreaterThanOrEqual(5);
+    for (let i = 1; i < pipelines.length; i++)
+      expect(pipelines[i]!.start).toBeGreaterThanOrEqual(pipelines[i - 1]!.close);
+
     const badRange = await mlops(
       'schedule',
       'backfill',
@@ -196,6 +282,27 @@ describe('mlops CLI against a running stack', () => {
     expect(pause.code, pause.out).toBe(0);
     const del = await mlops('schedule', 'delete', 'churn');
     expect(del.code, del.out).toBe(0);
+
+    // The defaults, and --no-pause-on-failure, on a second model's schedule.
+    const quietSpec = path.join(dir, 'pipeline-quiet.yaml');
+    await writeFile(quietSpec, stringify({ ...parse(await readFile(specPath, 'utf8')), model: 'churn-quiet' }));
+    const badWindow = await mlops('schedule', 'create', quietSpec, '--cron', '0 3 * * 0', '--catchup-window', 'soon');
+    expect(badWindow.code).toBe(2);
+    expect(badWindow.out).toMatch(/--catchup-window: invalid duration "soon"/);
+    const quiet = await mlops(
+      'schedule',
+      'create',
+      quietSpec,
+      '--cron',
+      '0 3 * * 0',
+      '--paused',
+      '--no-pause-on-failure',
+    );
+    expect(quiet.code, quiet.out).toBe(0);
+    const describe2 = await mlops('schedule', 'describe', 'churn-quiet');
+    expect(describe2.out).toMatch(/schedule schedule-churn-quiet: PAUSED/);
+    expect(describe2.out).toContain('overlap: skip, catch-up window: 1h, pause on failure: false');
+    expect((await mlops('schedule', 'delete', 'churn-quiet')).code).toBe(0);
     expect((await mlops('schedule', 'list')).out).toMatch(/no retraining schedules/);
   });
 });
