@@ -1,7 +1,9 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/index.js';
+import type { ModelPromotionInput } from '../contracts/controller.js';
 import type { DeployModelInput, DeployModelResult } from '../contracts/payloads.js';
 import { rollbackAlert } from '../lib/alerts/events.js';
-import { notifyAlert } from '../lib/alerts/notifier.js';
+import { notifyAlert, type AlertOrigin } from '../lib/alerts/notifier.js';
 import { alertOrigin } from './control.js';
 import type { ActivityDeps } from './deps.js';
 import { permanentErrorsAreFinal } from './errors.js';
@@ -16,7 +18,8 @@ const NO_REPLICA_GRACE_MS = 10_000;
  * Makes `version` the deployed one in the registry (the source of truth serving replicas follow), then waits until
  * every live serving replica reports it loaded. When no replica is running, the deployment stands (replicas load it
  * when they start) and the result says so. When live replicas fail to load it within the timeout, the previous
- * version is deployed again and the activity fails non-retryably with each replica's error.
+ * version is deployed again and the activity fails non-retryably with each replica's error (and a `rollback` alert).
+ * A human's rollback (`mlops models rollback`) that succeeds raises the same `rollback` alert.
  */
 export function createDeployModel(deps: ActivityDeps) {
   return async function deployModel(input: DeployModelInput): Promise<DeployModelResult> {
@@ -32,6 +35,7 @@ export function createDeployModel(deps: ActivityDeps) {
         const waiting = replicas.filter((r) => r.version !== input.version);
         ctx.heartbeat({ loaded: loaded.map((r) => r.replicaId), waiting: waiting.map((r) => r.replicaId) });
         if (replicas.length > 0 && waiting.length === 0) {
+          await notifyHumanRollback(deps, input, previous?.version ?? null);
           return { version: input.version, replicas: loaded.map((r) => `${r.replicaId} (${r.url})`) };
         }
         // Replicas report per model once they see its deployment (they poll every second or so). When none has
@@ -45,6 +49,7 @@ export function createDeployModel(deps: ActivityDeps) {
                 version: input.version,
               },
             );
+            await notifyHumanRollback(deps, input, previous?.version ?? null);
             return { version: input.version, replicas: [] };
           }
         }
@@ -94,4 +99,56 @@ async function notifyRollback(
   });
   const alertsSpec = (stored?.spec as { alerts?: unknown } | undefined)?.alerts;
   await notifyAlert(deps, alert, { alertsSpec, origin: alertOrigin(), log });
+}
+
+/** The input of the workflow run `origin`: the first event of its history, decoded by the client's data converter. */
+async function workflowInputOf(deps: ActivityDeps, origin: AlertOrigin): Promise<unknown> {
+  const res = await deps.temporal.workflowService.getWorkflowExecutionHistory({
+    namespace: origin.namespace,
+    execution: { workflowId: origin.workflowId, runId: origin.runId },
+    maximumPageSize: 1,
+  });
+  const payloads = res.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
+  const [input] = await decodeArrayFromPayloads(deps.temporal.options.loadedDataConverter, payloads);
+  return input;
+}
+
+/**
+ * Webhook alert for a human's rollback (never throws): this activity runs for the `modelPromotion` workflow, whose
+ * input (read from its history, so the workflow is unchanged) says `action: 'rollback'`, who asked and why. The
+ * rolled-back version is the input's `previousVersion` (stable when the activity is retried), else the version that
+ * was deployed before; its stored spec's `alerts` decide whether the event is sent.
+ */
+async function notifyHumanRollback(
+  deps: ActivityDeps,
+  input: DeployModelInput,
+  deployedBefore: number | null,
+): Promise<void> {
+  if (!deps.alerts) return;
+  const ctx = Context.current();
+  const origin = alertOrigin();
+  if (ctx.info.workflowType !== 'modelPromotion' || !origin) return;
+  let promotion: ModelPromotionInput;
+  try {
+    promotion = (await workflowInputOf(deps, origin)) as ModelPromotionInput;
+  } catch (err) {
+    ctx.log.warn('could not read the promotion request; no rollback alert', { error: String(err) });
+    return;
+  }
+  if (promotion?.action !== 'rollback') return;
+  const rolledBack = promotion.previousVersion ?? deployedBefore;
+  if (rolledBack === null || rolledBack === input.version) return;
+  ctx.heartbeat(); // delivery may take up to about 18 s (3 attempts)
+  const stored = await deps.registry.getVersion(input.model, rolledBack).catch(() => null);
+  const alert = rollbackAlert({
+    model: input.model,
+    version: rolledBack,
+    restoredVersion: input.version,
+    runId: input.runId,
+    reason: `rolled back by ${promotion.requestedBy}: ${promotion.reason}`,
+    requestedBy: promotion.requestedBy,
+    occurredAt: new Date().toISOString(),
+  });
+  const alertsSpec = (stored?.spec as { alerts?: unknown } | undefined)?.alerts;
+  await notifyAlert(deps, alert, { alertsSpec, origin, log: ctx.log });
 }

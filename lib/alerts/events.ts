@@ -153,8 +153,9 @@ export function pipelineFailedAlert(input: {
 }
 
 /**
- * The alert for a deployment rolled back because live serving replicas did not load the new version in time
- * (critical). ID `<runId>:rollback:v<version>`.
+ * The alert for a rolled-back deployment (critical): automatic, because live serving replicas did not load the new
+ * version in time, or by a human (`mlops models rollback`, with `requestedBy`). `version` is the version rolled back,
+ * `restoredVersion` the one deployed instead. ID `<runId>:rollback:v<version>`.
  */
 export function rollbackAlert(input: {
   model: string;
@@ -162,6 +163,8 @@ export function rollbackAlert(input: {
   restoredVersion: number;
   runId: string;
   reason: string;
+  /** Who asked, for a human rollback. */
+  requestedBy?: string;
   occurredAt: string;
 }): AlertDraft {
   return {
@@ -176,6 +179,7 @@ export function rollbackAlert(input: {
       restoredVersion: input.restoredVersion,
       runId: input.runId,
       reason: input.reason,
+      ...(input.requestedBy !== undefined ? { requestedBy: input.requestedBy } : {}),
     },
     occurredAt: input.occurredAt,
   };
