@@ -1,16 +1,9 @@
 /** Order statistics on typed arrays (NaN = missing). */
+import { sortedNonNaN } from './sort-float64.js';
 
-/** The non-NaN values of `values`, sorted ascending, in a new Float64Array. */
+/** The non-NaN values of `values`, sorted ascending, in a new Float64Array (radix-sorted, see `sort-float64.ts`). */
 export function sortedFinite(values: Float64Array): Float64Array {
-  let n = 0;
-  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) n++;
-  const out = new Float64Array(n);
-  let k = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i] as number;
-    if (!Number.isNaN(v)) out[k++] = v;
-  }
-  return out.sort();
+  return sortedNonNaN(values);
 }
 
 /**
