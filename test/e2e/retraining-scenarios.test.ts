@@ -160,7 +160,13 @@ async function expectTriggeredAfterTwoBreaches(
     status,
     status,
   ]);
-  const pipeline = await client().workflow.getHandle(started.pipelineId!).describe();
+  // The controller records `started` just before it starts the child: wait for the run to exist.
+  const pipeline = await waitFor(`pipeline ${started.pipelineId}`, 30_000, () =>
+    client()
+      .workflow.getHandle(started.pipelineId!)
+      .describe()
+      .catch(() => null),
+  );
   expect(pipeline.typedSearchAttributes.get(TRIGGER_KEY)).toBe(started.trigger.kind);
   expect(pipeline.typedSearchAttributes.get(MODEL_KEY)).toBe(spec.model);
   expect((await monitorStatus(spec.model)).state.signalsSent).toBe(1);
