@@ -29,7 +29,8 @@ import {
  * at once (Promise.all, as concurrent activities of one worker process share its thread): total time per round of
  * windows and the memory the profiles take. History per monitor is derived from the recorded monitor history
  * (test/fixtures/histories/modelMonitor.json): bytes per window times the windows of one run before continue-as-new.
- * Not included: reading the window from PostgreSQL (the activity reads at most 200,000 rows per window).
+ * Not included: reading the window from PostgreSQL (the activity reads at most 200,000 rows per window) and
+ * writing the report: `monitor-window-db.ts` times the whole activity against a real database.
  */
 
 const flags = parseFlags();

@@ -19,6 +19,7 @@ const BENCHMARKS = [
   'read-scale',
   'train-logistic',
   'monitor-window',
+  'monitor-window-db',
   'monitor-fleet',
 ] as const;
 
