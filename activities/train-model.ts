@@ -4,6 +4,8 @@ import { readDataset } from '../lib/data/read-dataset.js';
 import { SpecValidationError } from '../lib/spec/errors.js';
 import type { PipelineSpec } from '../lib/spec/pipeline-spec.js';
 import { trainerSchema } from '../lib/spec/trainer-spec.js';
+import { readCommandCheckpointHeader } from '../lib/train/command-checkpoint.js';
+import { COMMAND_ALGORITHM } from '../lib/train/command-trainer.js';
 import type { TrainerCheckpoint } from '../lib/train/trainer.js';
 import { trainerForSpec } from '../lib/train/trainers.js';
 import { trialHyperparameters } from '../lib/train/tuning-sampler.js';
@@ -23,11 +25,40 @@ export interface TrainingHeartbeat {
 
 /**
  * Artifact keys of a pipeline run's training outputs. Checkpoints alternate between two keys by epoch parity, so a
- * crash while one is being written always leaves the other, complete, one to resume from.
+ * crash while one is being written always leaves the other, complete, one to resume from. The `command` trainer's
+ * checkpoints (packed files of an external program, format `mlops.command-checkpoint/v1`) use keys of their own,
+ * `commandCheckpoints`: each goes to the key that does not hold the newest one.
  */
-export function trainingKeys(model: string, runId: string): { checkpoints: [string, string]; model: string } {
+export function trainingKeys(
+  model: string,
+  runId: string,
+): { checkpoints: [string, string]; commandCheckpoints: [string, string]; model: string } {
   const dir = `models/${model}/runs/${runId}`;
-  return { checkpoints: [`${dir}/checkpoint-0.json`, `${dir}/checkpoint-1.json`], model: `${dir}/model.onnx` };
+  return {
+    checkpoints: [`${dir}/checkpoint-0.json`, `${dir}/checkpoint-1.json`],
+    commandCheckpoints: [`${dir}/command-checkpoint-0.bin`, `${dir}/command-checkpoint-1.bin`],
+    model: `${dir}/model.onnx`,
+  };
+}
+
+/** The newest complete command-trainer checkpoint of this run (the trainer still checks its fingerprint). */
+async function latestCommandCheckpoint(
+  deps: ActivityDeps,
+  keys: readonly string[],
+  warn: (message: string, meta: Record<string, unknown>) => void,
+): Promise<{ key: string; epoch: number; bytes: Uint8Array } | null> {
+  let best: { key: string; epoch: number; bytes: Uint8Array } | null = null;
+  for (const key of keys) {
+    if (!(await deps.artifacts.exists(key))) continue;
+    try {
+      const bytes = await deps.artifacts.get(key);
+      const { epoch } = readCommandCheckpointHeader(bytes).header;
+      if (!best || epoch > best.epoch) best = { key, epoch, bytes };
+    } catch (err) {
+      warn('command checkpoint unreadable; using the other one', { key, error: (err as Error).message });
+    }
+  }
+  return best;
 }
 
 /** The newest readable checkpoint of this run (the trainer still checks it belongs to the same data and spec). */
@@ -88,7 +119,9 @@ function checkTrainer(trainer: PipelineSpec['trainer'], hyperparameters: unknown
  * Trains the model on the training snapshot. Heartbeats every few seconds for as long as it runs (see
  * {@link heartbeatIntervalMs}), with the latest progress and checkpoint location; a run that finds a checkpoint of
  * its own (a retry after a worker crash, or the CPU fallback after a GPU attempt died) resumes from it (at most one
- * epoch is redone; the trainer ignores a checkpoint of other data, spec or hyperparameters). Cancellation of the
+ * epoch is redone; the trainer ignores a checkpoint of other data, spec or hyperparameters). For the `command`
+ * trainer the checkpoints are the files its program announces (`commandCheckpoints` keys), restored into the
+ * program's `resumeFrom` on the next attempt. Cancellation of the
  * pipeline reaches the trainer through the activity's AbortSignal and stops it between mini-batches (an external
  * program's process group is killed).
  * @throws SpecValidationError (permanent) when the trainer section or the trial's hyperparameters are invalid.
@@ -139,21 +172,26 @@ export function createTrainModel(deps: ActivityDeps) {
         // heartbeat names, or a newer one written after that heartbeat reached the server), and also a first
         // attempt on another queue, e.g. the CPU fallback after a GPU attempt died. The keys belong to this run (and
         // trial) only; the trainer ignores a checkpoint whose fingerprint (data, spec, hyperparameters) differs.
-        const resume = await latestCheckpoint(deps, keys.checkpoints, (m, meta) => {
+        // An external program's checkpoints (`command` trainer) live under keys of their own.
+        const warn = (m: string, meta: Record<string, unknown>): void => {
           ctx.log.warn(m, meta);
-        });
+        };
+        const external = trainer.algorithm === COMMAND_ALGORITHM;
+        const found = external
+          ? await latestCommandCheckpoint(deps, keys.commandCheckpoints, warn)
+          : await latestCheckpoint(deps, keys.checkpoints, warn);
+        const resume = found && 'checkpoint' in found ? found : null;
+        const commandCheckpoint = found && 'bytes' in found ? found : null;
         const checkpoint = resume?.checkpoint ?? null;
-        if (resume) {
-          ctx.log.info('resuming training from checkpoint', {
-            epoch: resume.checkpoint.epoch,
-            key: resume.key,
-            attempt: ctx.info.attempt,
-          });
+        let newestCommandKey = commandCheckpoint?.key ?? null;
+        if (found) {
+          const epoch = 'checkpoint' in found ? found.checkpoint.epoch : found.epoch;
+          ctx.log.info('resuming training from checkpoint', { epoch, key: found.key, attempt: ctx.info.attempt });
         }
         last = {
           ...last,
-          epoch: checkpoint?.epoch ?? 0,
-          checkpointKey: resume?.key ?? last.checkpointKey,
+          epoch: checkpoint?.epoch ?? commandCheckpoint?.epoch ?? 0,
+          checkpointKey: found?.key ?? last.checkpointKey,
         };
         ctx.heartbeat(last);
         const result = await trainer.train({
@@ -164,6 +202,7 @@ export function createTrainModel(deps: ActivityDeps) {
           seed: spec.split.seed,
           validation: carved?.validation,
           checkpoint,
+          commandCheckpoint: commandCheckpoint?.bytes ?? null,
           signal: ctx.cancellationSignal,
           onProgress: (p) => {
             last = { ...last, epoch: p.epoch, epochs: p.epochs, loss: p.loss };
@@ -175,11 +214,20 @@ export function createTrainModel(deps: ActivityDeps) {
             last = { ...last, checkpointKey: key };
             ctx.heartbeat(last);
           },
+          onCommandCheckpoint: async (c) => {
+            // Always the key that does not hold the newest checkpoint (a program may checkpoint every other epoch).
+            const [first, second] = keys.commandCheckpoints;
+            const key = newestCommandKey === first ? second : first;
+            newestCommandKey = key;
+            await deps.artifacts.put(key, c.bytes, { contentType: 'application/octet-stream' });
+            last = { ...last, checkpointKey: key };
+            ctx.heartbeat(last);
+          },
         });
         if (result.checkpointIgnored !== null) {
           ctx.log.warn('checkpoint not used; training started over', {
             reason: result.checkpointIgnored,
-            key: resume?.key,
+            key: found?.key,
           });
         }
         const metrics = carved

@@ -7,6 +7,12 @@ Protocol (see lib/train/command-trainer.ts):
   * Progress: one JSON line per epoch on stdout, `{"epoch": 1, "epochs": 30, "loss": 0.5, "valLoss": 0.52}`,
     and a final `{"metrics": {...}}` line. Other stdout lines are ignored; diagnostics go to stderr.
   * Exit status 0 on success; anything else fails the training run.
+  * Checkpoints: after each epoch the fitted preprocessing and SGDClassifier (coefficients, intercept, step count
+    `t_`) are pickled to `checkpointDir/epoch-<n>.pkl` (written under a temporary name, then renamed), and only then
+    announced with `{"checkpoint": {"epoch": n, "path": "epoch-<n>.pkl"}}`. With `resumeFrom` (a restored
+    checkpoint of an earlier attempt) training continues with epoch `resumeEpoch + 1`. SGDClassifier reseeds its
+    shuffling from `random_state` on every `partial_fit`, so a resumed run yields the same model (and ONNX bytes) as
+    an uninterrupted one.
 
 Model: a ColumnTransformer (numeric: SimpleImputer(mean) + StandardScaler; categorical: OneHotEncoder with
 handle_unknown='ignore', the empty string standing for a missing value) followed by an SGDClassifier with log
@@ -28,6 +34,7 @@ import csv
 import json
 import math
 import os
+import pickle
 import sys
 
 import numpy as np
@@ -103,6 +110,7 @@ def to_onnx(pipeline, features):
     ]
     model = convert_sklearn(
         pipeline,
+        name="mlops_sklearn_logistic",  # skl2onnx would name the graph with a random UUID: bytes would differ per run
         initial_types=initial_types,
         options={id(pipeline.steps[-1][1]): {"zipmap": False}},
         target_opset={"": 17, "ai.onnx.ml": 3},
@@ -156,6 +164,18 @@ def self_check(path, columns, features, expected):
     log(f"onnxruntime self-check passed (max difference {worst:.2e})")
 
 
+def save_checkpoint(directory, epoch, state):
+    """Pickles `state` completely, then announces it (an unannounced, partial file is never used)."""
+    name = f"epoch-{epoch}.pkl"
+    partial = os.path.join(directory, f".{name}.partial")
+    with open(partial, "wb") as handle:
+        pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(partial, os.path.join(directory, name))
+    emit({"checkpoint": {"epoch": epoch, "path": name}})
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dump-probabilities", help="write scikit-learn's probabilities as JSON to this path")
@@ -186,21 +206,34 @@ def main():
     val_cols, val_y = (
         read_csv(validation["path"], features, label["name"], label["positive"]) if validation else (None, None)
     )
-    pre = build_preprocessor(features)
-    x = pre.fit_transform(design(train_cols, features))
-    val_x = pre.transform(design(val_cols, features)) if val_cols is not None else None
-
     epochs = int(hp["epochs"])
-    clf = SGDClassifier(
-        loss="log_loss",
-        penalty="l2",
-        alpha=float(hp["l2"]),
-        learning_rate="constant",
-        eta0=float(hp["learningRate"]),
-        random_state=seed,
-    )
+    checkpoint_dir = spec.get("checkpointDir")
+    resume_from = spec.get("resumeFrom")
+    start = 1
+    if resume_from:
+        with open(resume_from, "rb") as handle:
+            state = pickle.load(handle)
+        pre, clf = state["pre"], state["clf"]
+        start = int(spec.get("resumeEpoch") or state["epoch"]) + 1
+        log(f"resuming from {resume_from} at epoch {start}")
+        x = pre.transform(design(train_cols, features))
+    else:
+        pre = build_preprocessor(features)
+        x = pre.fit_transform(design(train_cols, features))
+        clf = SGDClassifier(
+            loss="log_loss",
+            penalty="l2",
+            alpha=float(hp["l2"]),
+            learning_rate="constant",
+            eta0=float(hp["learningRate"]),
+            random_state=seed,
+        )
+    val_x = pre.transform(design(val_cols, features)) if val_cols is not None else None
     train_loss, val_loss = math.nan, None
-    for epoch in range(1, epochs + 1):
+    if start > 1:
+        train_loss = log_loss(clf, x, y)
+        val_loss = log_loss(clf, val_x, val_y) if val_x is not None and len(val_y) else None
+    for epoch in range(start, epochs + 1):
         clf.partial_fit(x, y, classes=np.array([0, 1]))
         train_loss = log_loss(clf, x, y)
         progress = {"epoch": epoch, "epochs": epochs, "loss": train_loss}
@@ -208,6 +241,8 @@ def main():
             val_loss = log_loss(clf, val_x, val_y)
             progress["valLoss"] = val_loss
         emit(progress)
+        if checkpoint_dir:
+            save_checkpoint(checkpoint_dir, epoch, {"epoch": epoch, "pre": pre, "clf": clf})
 
     pipeline = Pipeline([("pre", pre), ("clf", clf)])
     model = to_onnx(pipeline, features)

@@ -25,6 +25,16 @@ export interface CommandTrainerInputFile {
   output: { model: string };
   /** A scratch folder for the program, deleted after the run. */
   workDir: string;
+  /**
+   * An empty folder for checkpoints: write one (a file or a directory, a new name each time), then announce it with
+   * `{"checkpoint": {"epoch": 3, "path": "ckpt-3"}}` (path relative to this folder). Do not change or delete it
+   * afterwards: the trainer uploads it and deletes older ones itself.
+   */
+  checkpointDir: string;
+  /** The restored last checkpoint of an earlier attempt of this run (the announced file or directory), or null. */
+  resumeFrom: string | null;
+  /** Epochs completed in `resumeFrom` (continue with the next one); 0 when `resumeFrom` is null. */
+  resumeEpoch: number;
 }
 
 /** Writes the tables and the input file into `workDir`; returns the input file and its path. */
@@ -32,6 +42,7 @@ export async function writeTrainerInput(
   workDir: string,
   input: TrainInput,
   label: ModelLabel,
+  checkpoints: { checkpointDir: string; resumeFrom: string | null; resumeEpoch: number },
 ): Promise<{ inputPath: string; file: CommandTrainerInputFile }> {
   const at = (name: string): string => path.join(workDir, name);
   const train = { path: at('train.csv'), format: 'csv' as const, rows: input.table.rowCount };
@@ -51,6 +62,7 @@ export async function writeTrainerInput(
     validation,
     output: { model: at('model.onnx') },
     workDir,
+    ...checkpoints,
   };
   const inputPath = at('input.json');
   await writeFile(inputPath, JSON.stringify(file, null, 2));
@@ -78,6 +90,14 @@ export function asProgress(value: Record<string, unknown>): TrainProgress | null
   const { epoch, epochs, loss, valLoss } = value;
   if (typeof epoch !== 'number' || typeof epochs !== 'number' || typeof loss !== 'number') return null;
   return typeof valLoss === 'number' ? { epoch, epochs, loss, valLoss } : { epoch, epochs, loss };
+}
+
+/** A checkpoint announcement `{"checkpoint": {"epoch": n, "path": "..."}}` (epoch a positive integer), or null. */
+export function asCheckpoint(value: Record<string, unknown>): { epoch: number; path: unknown } | null {
+  const c = value.checkpoint;
+  if (typeof c !== 'object' || c === null) return null;
+  const { epoch, path: where } = c as Record<string, unknown>;
+  return typeof epoch === 'number' && Number.isInteger(epoch) && epoch >= 1 ? { epoch, path: where } : null;
 }
 
 /** The finite numbers of a `{"metrics": {...}}` line's object (anything else is ignored). */

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { METADATA_VERSION, MetadataKeys, type ModelLabel } from '../onnx/metadata.js';
@@ -9,7 +9,15 @@ import {
 } from '../spec/command-trainer-spec.js';
 import { parseDuration } from '../spec/duration.js';
 import { SpecValidationError } from '../spec/errors.js';
-import { asProgress, numericEntries, outcomeError, programEnv, writeTrainerInput } from './command-io.js';
+import {
+  checkpointViolation,
+  commandFingerprint,
+  packCommandCheckpoint,
+  pruneAnnounced,
+  resolveAnnounced,
+  restoreCheckpoint,
+} from './command-checkpoint.js';
+import { asCheckpoint, asProgress, numericEntries, outcomeError, programEnv, writeTrainerInput } from './command-io.js';
 import { checkCommandModel, stampModelMetadata } from './command-model.js';
 import { runProgram } from './command-process.js';
 import { TrainerModelError, TrainingDataError } from './errors.js';
@@ -40,7 +48,20 @@ export type { CommandTrainerInputFile } from './command-io.js';
  *   trainer checks it and stamps this project's `mlops.*` metadata into it (algorithm `command`), so evaluation and
  *   serving load it like a built-in model.
  *
- * Only binary labels are supported. Checkpoints are not: a retried run starts over.
+ * - Checkpoints (optional): `checkpointDir` in the input file is an empty folder. After an epoch the program writes
+ *   its state there (a file or a directory, a new name each time) and only then prints
+ *   `{"checkpoint": {"epoch": 3, "path": "ckpt-3"}}` (path relative to `checkpointDir`). The trainer packs it and
+ *   hands it to `onCommandCheckpoint` (the activity stores it under the run's checkpoint keys and heartbeats where it
+ *   is), then deletes older announced checkpoints from the folder; the program must not change or delete an
+ *   announced checkpoint. Files never announced are never used, so a crash while writing one is harmless. A bad
+ *   announcement (path outside the folder or missing, epochs not increasing) fails the run (TrainerCommandError).
+ * - Resume: given `commandCheckpoint` of the same run (fingerprint of data, spec, hyperparameters, seed and argv),
+ *   the trainer restores it into a fresh folder and sets `resumeFrom` (the restored file or directory, under its
+ *   announced name) and `resumeEpoch`; the program continues with epoch `resumeEpoch + 1` and reports epochs from
+ *   there. A program that ignores `resumeFrom` simply starts over (its first progress line says epoch 1): the result
+ *   then reports `resumedFromEpoch` 0 and says so in `checkpointIgnored`.
+ *
+ * Only binary labels are supported.
  */
 export const COMMAND_ALGORITHM = 'command';
 
@@ -92,9 +113,40 @@ async function trainWithCommand(
   };
   const workDir = await mkdtemp(path.join(options.tmpDir ?? tmpdir(), 'mlops-command-trainer-'));
   try {
-    const { inputPath, file } = await writeTrainerInput(workDir, input, label);
-    const lossHistory: number[] = [];
+    const checkpointDir = path.join(workDir, 'checkpoints');
+    await mkdir(checkpointDir);
+    const fingerprint = commandFingerprint(input, spec.argv);
+    const { resume, ignored } = await restoreCheckpoint(
+      input.commandCheckpoint,
+      fingerprint,
+      path.join(workDir, 'resume'),
+    );
+    const resumeEpoch = resume?.header.epoch ?? 0;
+    const { inputPath, file } = await writeTrainerInput(workDir, input, label, {
+      checkpointDir,
+      resumeFrom: resume?.restored ?? null,
+      resumeEpoch,
+    });
+    const lossHistory: number[] = resume === null ? [] : resume.header.lossHistory.slice(0, resumeEpoch);
     const seen: { last: TrainProgress | null; metrics: Record<string, number> } = { last: null, metrics: {} };
+    const announced: string[] = [];
+    let startedOver = false;
+    let lastAnnounced = 0;
+    const onCheckpoint = async (c: { epoch: number; path: unknown }): Promise<void> => {
+      if (c.epoch <= lastAnnounced) {
+        throw checkpointViolation(`checkpoint epochs must increase: epoch ${c.epoch} after ${lastAnnounced}`);
+      }
+      const relative = await resolveAnnounced(checkpointDir, c.path);
+      lastAnnounced = c.epoch;
+      if (input.onCommandCheckpoint !== undefined) {
+        const epochs = seen.last?.epochs ?? input.hyperparameters.epochs;
+        const history = lossHistory.slice(0, c.epoch);
+        const meta = { epoch: c.epoch, epochs, fingerprint, lossHistory: history };
+        await input.onCommandCheckpoint(await packCommandCheckpoint(checkpointDir, relative, meta));
+      }
+      announced.push(relative);
+      await pruneAnnounced(checkpointDir, announced);
+    };
     const started = Date.now();
     const outcome = await runProgram({
       argv: spec.argv,
@@ -108,17 +160,26 @@ async function trainWithCommand(
       onJson: async (value) => {
         const progress = asProgress(value);
         if (progress !== null) {
+          if (seen.last === null && resume !== null && progress.epoch <= resumeEpoch) {
+            startedOver = true;
+            lossHistory.length = 0;
+          }
           seen.last = progress;
           lossHistory.push(progress.loss);
           await input.onProgress?.(progress);
         } else if ('metrics' in value) {
           seen.metrics = { ...seen.metrics, ...numericEntries(value.metrics) };
+        } else if ('checkpoint' in value) {
+          const announcement = asCheckpoint(value);
+          if (announcement === null) throw checkpointViolation(`bad announcement ${JSON.stringify(value)}`);
+          await onCheckpoint(announcement);
         }
       },
     });
     const durationMs = Date.now() - started;
     const last = seen.last;
-    const reported = last?.epoch ?? 0;
+    const resumedFromEpoch = startedOver ? 0 : resumeEpoch;
+    const reported = last?.epoch ?? resumedFromEpoch;
     const failure = outcomeError(outcome, spec, reported, input.signal);
     if (failure !== null) throw failure;
 
@@ -160,16 +221,18 @@ async function trainWithCommand(
       lossHistory,
       command: { argv: [...spec.argv], durationMs, reportedEpochs: reported },
     };
-    const checkpointIgnored =
+    const builtIn =
       input.checkpoint === null || input.checkpoint === undefined
         ? null
-        : 'the command trainer cannot resume from a checkpoint; training restarted';
+        : 'the command trainer cannot resume from a built-in trainer checkpoint; training restarted';
+    const checkpointIgnored =
+      ignored ?? (startedOver ? 'the program ignored resumeFrom and started over' : null) ?? builtIn;
     return {
       onnx,
       metrics: { ...metrics, ...seen.metrics },
       metadata,
-      epochsRun: reported,
-      resumedFromEpoch: 0,
+      epochsRun: reported - resumedFromEpoch,
+      resumedFromEpoch,
       checkpointIgnored,
     };
   } finally {

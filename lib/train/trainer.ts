@@ -73,6 +73,16 @@ export interface TrainInput {
   /** Called (and awaited) at the end of every epoch, including the last, with the state after that epoch. */
   onCheckpoint?: ((c: TrainerCheckpoint) => Promise<void>) | undefined;
   /**
+   * `command` trainer only: a packed checkpoint of an external program (see lib/train/command-checkpoint.ts) to
+   * restore into the program's `resumeFrom`; ignored (training restarts) when it belongs to another run.
+   */
+  commandCheckpoint?: Uint8Array | null | undefined;
+  /**
+   * `command` trainer only: called (and awaited) with every checkpoint the program announces, packed, after it was
+   * written completely. Throwing stops the program and fails training with that error.
+   */
+  onCommandCheckpoint?: ((c: { epoch: number; epochs: number; bytes: Uint8Array }) => Promise<void>) | undefined;
+  /**
    * Checked before every mini-batch (and at every turn a trainer gives the event loop within an epoch); when
    * aborted, training throws {@link TrainingAbortedError}.
    */
