@@ -4,6 +4,7 @@ import { recordsToTable } from '../lib/data/split.js';
 import type { ModelTask } from '../lib/eval/model-outputs.js';
 import type { FeatureSpec } from '../lib/spec/pipeline-spec.js';
 import { computeDrift } from '../lib/stats/drift.js';
+import type { LabelledPrediction } from '../lib/registry/model-registry.js';
 import { predictionDrift as scorePredictionDrift } from '../lib/stats/prediction-drift.js';
 import type { ActivityDeps } from './deps.js';
 import { judgeErrorRate, judgePerformance, MIN_LABELLED } from './monitor-judge.js';
@@ -79,12 +80,12 @@ export function createMonitorModel(deps: ActivityDeps) {
         };
       }
       const version = deployed.version;
-      const logged = (await deps.registry.readPredictions(model, windowStart, windowEnd, MAX_WINDOW_ROWS)).filter(
-        (p) => p.version === version,
-      );
-      const labelledRows = (
-        await deps.registry.readLabelledPredictions(model, windowStart, windowEnd, MAX_WINDOW_ROWS)
-      ).filter((p) => p.version === version);
+      // One read: the deployed version's predictions of the window with their labels (null while none arrived).
+      const logged = await deps.registry.readWindowPredictions(model, windowStart, windowEnd, {
+        version,
+        limit: MAX_WINDOW_ROWS,
+      });
+      const labelledRows = logged.filter((p): p is LabelledPrediction => p.label !== null);
       const latencies = logged.map((p) => p.latencyMs).sort((a, b) => a - b);
       const latencyMs = latencies.length ? { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) } : null;
 

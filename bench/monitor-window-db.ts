@@ -34,11 +34,11 @@ import {
  * activity on a window of 100,000 logged predictions (`--rows N`), 30% of them with feedback (`--labelled 0.3`), in a
  * real PostgreSQL (`TEST_DATABASE_URL` / `MLOPS_DATABASE_URL`, in a throwaway database; else the embedded PGlite
  * server, in memory). The registry and artifact store handed to the activity time every call, so one activity call
- * splits into: the window read (`readPredictions` + `readLabelledPredictions`, the activity's own calls and queries),
+ * splits into: the window read (`readWindowPredictions`: one query, the activity's own call),
  * the other small reads (deployment, version, request counts, profile and evidence artifacts), the report writes
  * (artifact + `monitor_reports` row) and the computation (the rest). Interleaved with it, the anchors:
  * - the in-memory computation of `monitor-window.ts` on the same records (ratio total / computation);
- * - the same two `SELECT`s through `pg` with every column left as text (no JSON parsing, no row objects built by the
+ * - the same `SELECT` through `pg` with every column left as text (no JSON parsing, no row objects built by the
  *   registry): what the read costs before decoding; and once more with pg's default row objects and type parsers
  *   (jsonb -> JSON.parse, timestamptz -> Date), so read / parsed is the registry's own mapping on top.
  */
@@ -165,20 +165,21 @@ try {
     return `${drift.summary}; ${out.drifted}; ${metrics.roc_auc}; ${p99}`;
   }
 
-  // The activity's two queries (lib/registry/pg-serving-log.ts), every column returned as text.
+  // The activity's query (readWindowPredictions in lib/registry/pg-serving-log.ts; copied: keep them in step).
   const COLS = 'p.prediction_id, p.model, p.version, p.features, p.prediction, p.score, p.latency_ms, p.created_at';
-  const WHERE = 'WHERE p.model = $1 AND p.created_at >= $2::timestamptz AND p.created_at < $3::timestamptz';
+  const WHERE =
+    'WHERE p.model = $1 AND p.created_at >= $2::timestamptz AND p.created_at < $3::timestamptz ' +
+    'AND ($4::integer IS NULL OR p.version = $4)';
   const SQL = [
-    `SELECT ${COLS} FROM prediction_log p ${WHERE} ORDER BY p.created_at, p.prediction_id LIMIT $4`,
-    `SELECT ${COLS}, f.label FROM prediction_log p JOIN feedback f ON f.prediction_id = p.prediction_id ` +
-      `AND f.model = p.model ${WHERE} ORDER BY p.created_at, p.prediction_id LIMIT $4`,
+    `SELECT ${COLS}, f.label FROM prediction_log p LEFT JOIN feedback f ON f.prediction_id = p.prediction_id ` +
+      `AND f.model = p.model ${WHERE} ORDER BY p.created_at, p.prediction_id LIMIT $5`,
   ];
   const asText = { getTypeParser: () => (v: string) => v };
   /** Both queries; `asText`: every column left as text in array rows, else pg's row objects and type parsers. */
   async function select(raw: boolean): Promise<number> {
     let n = 0;
     for (const text of SQL) {
-      const values = [MODEL, at(0), windowEnd(0), 200_000];
+      const values = [MODEL, at(0), windowEnd(0), version, 200_000];
       const res = raw
         ? await registry.pool.query({ text, rowMode: 'array' as const, types: asText, values })
         : await registry.pool.query({ text, values });
@@ -188,20 +189,8 @@ try {
   }
 
   // --- Interleaved rounds: activity, in-memory computation, raw and parsed SELECTs (warm-up round first, untimed).
-  type Part =
-    'total' | 'read' | 'readAll' | 'readLabelled' | 'otherReads' | 'writes' | 'compute' | 'anchor' | 'raw' | 'parsed';
-  const parts: Part[] = [
-    'total',
-    'read',
-    'readAll',
-    'readLabelled',
-    'otherReads',
-    'writes',
-    'compute',
-    'anchor',
-    'raw',
-    'parsed',
-  ];
+  type Part = 'total' | 'read' | 'otherReads' | 'writes' | 'compute' | 'anchor' | 'raw' | 'parsed';
+  const parts: Part[] = ['total', 'read', 'otherReads', 'writes', 'compute', 'anchor', 'raw', 'parsed'];
   const s = Object.fromEntries(parts.map((p) => [p, [] as number[]])) as Record<Part, number[]>;
   let summary = '';
   let rawRows = 0;
@@ -211,7 +200,7 @@ try {
     const report = await monitorWindow(input(k));
     const total = performance.now() - start;
     const get = (...names: string[]) => names.reduce((sum, n) => sum + (spent.get(n) ?? 0), 0);
-    const read = get('readPredictions', 'readLabelledPredictions');
+    const read = get('readWindowPredictions');
     const writes = get('put', 'recordMonitorReport');
     const otherReads = get('getDeployed', 'getVersion', 'readRequestCounts', 'get');
     start = performance.now();
@@ -227,8 +216,6 @@ try {
     if (k === 0) continue;
     s.total.push(total);
     s.read.push(read);
-    s.readAll.push(get('readPredictions'));
-    s.readLabelled.push(get('readLabelledPredictions'));
     s.writes.push(writes);
     s.otherReads.push(otherReads);
     s.compute.push(total - read - writes - otherReads);
@@ -243,14 +230,14 @@ try {
         MODEL,
         at(0),
         windowEnd(0),
+        version,
         200_000,
       ])
     ).rows
       .map((r) => r['QUERY PLAN'])
       .filter((line) => !line.startsWith('  ') || /Scan|Join|Sort|Gather/.test(line))
       .join('\n  ');
-  for (const [i, text] of SQL.entries())
-    console.log(`\nEXPLAIN ANALYZE (${['readPredictions', 'readLabelledPredictions'][i]}):\n  ${await explain(text)}`);
+  for (const text of SQL) console.log(`\nEXPLAIN ANALYZE (readWindowPredictions):\n  ${await explain(text)}`);
 
   const m = Object.fromEntries(parts.map((p) => [p, median(s[p])])) as Record<Part, number>;
   const pct = (x: number) => `${((100 * x) / m.total).toFixed(0)}%`;
@@ -258,9 +245,7 @@ try {
   printTable(
     ['part of one monitorWindow call', 'ms', 'share', 'ratio'],
     [
-      ['window read (readPredictions + readLabelledPredictions)', fmtMs(m.read), pct(m.read), ''],
-      ['  readPredictions (every row, features included)', fmtMs(m.readAll), pct(m.readAll), ''],
-      ['  readLabelledPredictions (labelled rows, features again)', fmtMs(m.readLabelled), pct(m.readLabelled), ''],
+      ['window read (readWindowPredictions: one query, labels joined)', fmtMs(m.read), pct(m.read), ''],
       [
         'other reads (deployment, version, request counts, profile + evidence)',
         fmtMs(m.otherReads),
@@ -272,13 +257,13 @@ try {
       ['total per window', fmtMs(m.total), '100%', `${(m.total / m.anchor).toFixed(2)}x anchor`],
       ['anchor: in-memory computation (monitor-window.ts)', fmtMs(m.anchor), '', '1.00x'],
       [
-        `anchor: the two SELECTs, columns as text (${fmtInt(rawRows)} rows)`,
+        `anchor: the SELECT, columns as text (${fmtInt(rawRows)} rows)`,
         fmtMs(m.raw),
         '',
         `read ${(m.read / m.raw).toFixed(2)}x raw`,
       ],
       [
-        "anchor: the same SELECTs, pg's row objects and parsers (jsonb, timestamptz)",
+        "anchor: the same SELECT, pg's row objects and parsers (jsonb, timestamptz)",
         fmtMs(m.parsed),
         '',
         `${(m.parsed / m.raw).toFixed(2)}x raw`,

@@ -26,6 +26,11 @@ export interface LabelledPrediction extends PredictionLogEntry {
   label: string | number;
 }
 
+/** A logged prediction of a monitoring window with its feedback label, or null when none arrived. */
+export interface WindowPrediction extends PredictionLogEntry {
+  label: string | number | null;
+}
+
 /**
  * The model registry and metadata store. Implemented on PostgreSQL through `pg` (works the same against the
  * embedded PGlite socket server). All methods are safe to retry: writes are idempotent on natural keys.
@@ -91,6 +96,16 @@ export interface ModelRegistry {
   readPredictions(model: string, from: string, to: string, limit?: number): Promise<PredictionLogEntry[]>;
   /** Predictions in [from, to) that have feedback. */
   readLabelledPredictions(model: string, from: string, to: string, limit?: number): Promise<LabelledPrediction[]>;
+  /**
+   * The monitor's window in one read: predictions in [from, to) (of `version` when given, filtered before `limit`),
+   * ordered by createdAt then predictionId, each with its feedback label or null.
+   */
+  readWindowPredictions(
+    model: string,
+    from: string,
+    to: string,
+    options?: { version?: number | null; limit?: number | null },
+  ): Promise<WindowPrediction[]>;
 
   /**
    * Serving: predict requests per model version and HTTP status (one-second buckets, batched by each replica;

@@ -97,6 +97,8 @@ export function createPgRegistry(options: PgRegistryOptions): PgModelRegistry {
       guard('readPredictions', () => servingLog.readPredictions(pool, model, from, to, limit)),
     readLabelledPredictions: (model, from, to, limit) =>
       guard('readLabelledPredictions', () => servingLog.readLabelledPredictions(pool, model, from, to, limit)),
+    readWindowPredictions: (model, from, to, options) =>
+      guard('readWindowPredictions', () => servingLog.readWindowPredictions(pool, model, from, to, options)),
     logRequestCounts: (batchId, entries) =>
       guard('logRequestCounts', () => requestCounts.logRequestCounts(pool, batchId, entries)),
     readRequestCounts: (model, from, to) =>

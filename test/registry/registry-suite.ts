@@ -408,6 +408,25 @@ export function describeRegistrySuite(name: string, backend: () => RegistryBacke
       ]);
       expect(labelled[1]).toMatchObject({ ...entries[2], label: 0 });
       expect(await registry.readLabelledPredictions(model, at(0), at(50), 1)).toHaveLength(1);
+
+      // The monitor's window: one read, labels or null, the version filtered before the limit.
+      const window = await registry.readWindowPredictions(model, at(0), at(6));
+      expect(window.map((p) => [p.predictionId, p.label])).toEqual([
+        ['p-000', null],
+        ['p-001', '0'],
+        ['p-002', 0],
+        ['p-003', '1'],
+        ['p-004', null],
+        ['p-005', null],
+      ]);
+      expect(window[2]).toEqual({ ...entries[2], label: 0 });
+      const v2 = await registry.readWindowPredictions(model, at(0), at(50), { version: 2, limit: 3 });
+      expect(v2.map((p) => [p.predictionId, p.label])).toEqual([
+        ['p-001', '0'],
+        ['p-003', '1'],
+        ['p-005', null],
+      ]);
+      expect(await registry.readWindowPredictions(model, at(0), at(50), { version: 3 })).toEqual([]);
     });
 
     it('lists only replicas with a fresh heartbeat', async () => {
