@@ -1,6 +1,5 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
-import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import type { ModelMonitorInput } from '../contracts/controller.js';
 import { manualRetrainSignal, monitorStatusQuery } from '../contracts/messages.js';
 import type { MonitorWindowInput, MonitorWindowReport } from '../contracts/monitoring.js';
@@ -10,6 +9,7 @@ import { monitorBreachAlert, monitorWillSignal, type MonitorCounters } from '../
 import { notifyAlert, type AlertOrigin } from '../lib/alerts/notifier.js';
 import type { PipelineSpec } from '../lib/spec/pipeline-spec.js';
 import type { ActivityDeps } from './deps.js';
+import { workflowInputOf } from './workflow-input.js';
 
 /** Activities that start or signal other workflows (they hold a Temporal client; workflows cannot signal-with-start). */
 export function createControl(deps: ActivityDeps) {
@@ -73,13 +73,7 @@ const monitorInputs = new Map<string, ModelMonitorInput>();
 async function monitorInputOf(deps: ActivityDeps, origin: AlertOrigin): Promise<ModelMonitorInput> {
   const cached = monitorInputs.get(origin.runId);
   if (cached) return cached;
-  const res = await deps.temporal.workflowService.getWorkflowExecutionHistory({
-    namespace: origin.namespace,
-    execution: { workflowId: origin.workflowId, runId: origin.runId },
-    maximumPageSize: 1,
-  });
-  const payloads = res.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
-  const [input] = await decodeArrayFromPayloads(deps.temporal.options.loadedDataConverter, payloads);
+  const input = await workflowInputOf(deps, origin);
   if (!input || typeof input !== 'object') throw new Error(`no input in the history of ${origin.workflowId}`);
   if (monitorInputs.size >= 256) monitorInputs.delete(monitorInputs.keys().next().value!);
   monitorInputs.set(origin.runId, input as ModelMonitorInput);

@@ -1,11 +1,11 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import type { ModelPromotionInput } from '../contracts/controller.js';
 import type { DeployModelInput, DeployModelResult } from '../contracts/payloads.js';
 import { rollbackAlert } from '../lib/alerts/events.js';
-import { notifyAlert, type AlertOrigin } from '../lib/alerts/notifier.js';
+import { notifyAlert } from '../lib/alerts/notifier.js';
 import { alertOrigin } from './control.js';
 import type { ActivityDeps } from './deps.js';
+import { workflowInputOf } from './workflow-input.js';
 import { permanentErrorsAreFinal } from './errors.js';
 
 /** Replicas that have not heartbeated within this long are not waited for. */
@@ -99,18 +99,6 @@ async function notifyRollback(
   });
   const alertsSpec = (stored?.spec as { alerts?: unknown } | undefined)?.alerts;
   await notifyAlert(deps, alert, { alertsSpec, origin: alertOrigin(), log });
-}
-
-/** The input of the workflow run `origin`: the first event of its history, decoded by the client's data converter. */
-async function workflowInputOf(deps: ActivityDeps, origin: AlertOrigin): Promise<unknown> {
-  const res = await deps.temporal.workflowService.getWorkflowExecutionHistory({
-    namespace: origin.namespace,
-    execution: { workflowId: origin.workflowId, runId: origin.runId },
-    maximumPageSize: 1,
-  });
-  const payloads = res.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
-  const [input] = await decodeArrayFromPayloads(deps.temporal.options.loadedDataConverter, payloads);
-  return input;
 }
 
 /**

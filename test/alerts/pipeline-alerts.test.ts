@@ -6,8 +6,6 @@
  *  - the deploy activity's rollback (a live replica never loads the new version) posts a `rollback` alert.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -19,14 +17,13 @@ import type { ControllerStatus } from '../../contracts/controller.js';
 import { controllerStatusQuery, manualRetrainSignal } from '../../contracts/messages.js';
 import { controllerWorkflowId } from '../../contracts/workflow-ids.js';
 import { createTestDatabase, type TestDatabase } from '../../infra/postgres-test.js';
-import type { Alert } from '../../lib/alerts/alert.js';
-import { verifyAlertSignature } from '../../lib/alerts/webhook.js';
 import type { AlertEvent } from '../../lib/spec/alerts-spec.js';
 import { loadSpecFile } from '../../lib/spec/load-spec.js';
 import type { PipelineSpec } from '../../lib/spec/pipeline-spec.js';
 import { createCpuWorker } from '../../workers/create-workers.js';
 import { createWorkerRuntime, type WorkerRuntime } from '../../workers/runtime.js';
 import { newVersion } from '../registry/helpers/fixtures.js';
+import { startAlertReceiver, type AlertReceiver } from './alert-receiver.js';
 
 const SECRET = 'pipeline-alert-secret';
 
@@ -36,29 +33,14 @@ let runtime: WorkerRuntime;
 let worker: Worker;
 let running: Promise<void>;
 let client: Client;
-let server: Server;
+let receiver: AlertReceiver;
 let taskQueue: string;
 let base: PipelineSpec;
-const received: Array<{ alert: Alert; key: string | undefined; signed: boolean }> = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'pipeline-alerts-'));
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-    req.on('end', () => {
-      const signed = verifyAlertSignature({
-        body,
-        timestamp: req.headers['x-mlops-timestamp'] as string | undefined,
-        signature: req.headers['x-mlops-signature'] as string | undefined,
-        secret: SECRET,
-      });
-      received.push({ alert: JSON.parse(body) as Alert, key: req.headers['idempotency-key'] as string, signed });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const hook = `http://127.0.0.1:${(server.address() as AddressInfo).port}/alerts`;
+  receiver = await startAlertReceiver(SECRET);
+  const hook = receiver.url;
 
   db = await createTestDatabase({ baseUrl: inject('databaseUrl'), prefix: 'mlops_alerts' });
   const address = inject('temporalAddress');
@@ -93,8 +75,7 @@ afterAll(async () => {
   await running;
   await runtime?.close();
   await db?.drop();
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve));
+  await receiver?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 }, 120_000);
 
@@ -130,7 +111,7 @@ async function failPipeline(model: string, events: AlertEvent[]): Promise<string
 describe('alerts from the worker', () => {
   it('posts a signed pipeline_failed alert when a run through the controller fails', { timeout: 180_000 }, async () => {
     const pipelineId = await failPipeline('alerts-failing', ['pipeline_failed']);
-    const alerts = received.filter((r) => r.alert.model === 'alerts-failing');
+    const alerts = receiver.received.filter((r) => r.alert.model === 'alerts-failing');
     expect(alerts).toHaveLength(1);
     const { alert, key, signed } = alerts[0]!;
     expect(signed).toBe(true);
@@ -151,7 +132,7 @@ describe('alerts from the worker', () => {
   it('posts nothing for a model whose spec leaves pipeline_failed out', { timeout: 180_000 }, async () => {
     // The pipeline records its failure (and would alert) before the controller records the failed decision.
     await failPipeline('alerts-quiet', ['drift', 'rollback']);
-    expect(received.filter((r) => r.alert.model === 'alerts-quiet')).toEqual([]);
+    expect(receiver.received.filter((r) => r.alert.model === 'alerts-quiet')).toEqual([]);
   });
 
   it('posts a rollback alert when live replicas do not load the new version', async () => {
@@ -176,7 +157,7 @@ describe('alerts from the worker', () => {
       env.run(deploy, { model, version: 2, runId: 'pipeline-alerts-rollback-1', readyTimeoutMs: 300 }),
     ).rejects.toThrow(/rolled back to v1/);
     expect((await registry.getDeployed(model))?.version).toBe(1);
-    const alerts = received.filter((r) => r.alert.model === model);
+    const alerts = receiver.received.filter((r) => r.alert.model === model);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.alert).toMatchObject({
       id: 'pipeline-alerts-rollback-1:rollback:v2',

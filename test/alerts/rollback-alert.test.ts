@@ -4,19 +4,16 @@
  * `MLOPS_ALERT_WEBHOOK_URL`), to a local HTTP receiver; a promotion posts none.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ModelPromotionInput, ModelPromotionResult } from '../../contracts/controller.js';
 import { createTestDatabase, type TestDatabase } from '../../infra/postgres-test.js';
-import type { Alert } from '../../lib/alerts/alert.js';
-import { verifyAlertSignature } from '../../lib/alerts/webhook.js';
 import { createCpuWorker } from '../../workers/create-workers.js';
 import { createWorkerRuntime, type WorkerRuntime } from '../../workers/runtime.js';
 import { newVersion } from '../registry/helpers/fixtures.js';
+import { startAlertReceiver, type AlertReceiver } from './alert-receiver.js';
 
 const SECRET = 'rollback-alert-secret';
 
@@ -25,27 +22,12 @@ let db: TestDatabase;
 let runtime: WorkerRuntime;
 let worker: Worker;
 let running: Promise<void>;
-let server: Server;
+let receiver: AlertReceiver;
 let taskQueue: string;
-const received: Array<{ alert: Alert; key: string | undefined; signed: boolean }> = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'rollback-alert-'));
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-    req.on('end', () => {
-      const signed = verifyAlertSignature({
-        body,
-        timestamp: req.headers['x-mlops-timestamp'] as string | undefined,
-        signature: req.headers['x-mlops-signature'] as string | undefined,
-        secret: SECRET,
-      });
-      received.push({ alert: JSON.parse(body) as Alert, key: req.headers['idempotency-key'] as string, signed });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  receiver = await startAlertReceiver(SECRET);
   db = await createTestDatabase({ baseUrl: inject('databaseUrl'), prefix: 'mlops_rollback_alert' });
   const address = inject('temporalAddress');
   taskQueue = `rollback-alert-${Date.now().toString(36)}`;
@@ -56,7 +38,7 @@ beforeAll(async () => {
       DATABASE_URL: db.url,
       MLOPS_ARTIFACTS_URL: `file://${path.join(dir, 'artifacts')}/`,
       MLOPS_DB_POOL_SIZE: 4,
-      MLOPS_ALERT_WEBHOOK_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/alerts`,
+      MLOPS_ALERT_WEBHOOK_URL: receiver.url,
       MLOPS_ALERT_WEBHOOK_SECRET: SECRET,
       TEMPORAL_UI_URL: inject('temporalUiUrl'),
     },
@@ -76,8 +58,7 @@ afterAll(async () => {
   await running;
   await runtime?.close();
   await db?.drop();
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve));
+  await receiver?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 }, 120_000);
 
@@ -128,7 +109,7 @@ describe('alert for a human rollback', () => {
       });
       expect(promoted.replicas).toHaveLength(1);
       expect((await registry.getDeployed(model))?.version).toBe(2);
-      expect(received.filter((r) => r.alert.model === model)).toEqual([]);
+      expect(receiver.received.filter((r) => r.alert.model === model)).toEqual([]);
 
       await replicaServes(model, 1);
       const handle = await runtime.deps.temporal.workflow.start('modelPromotion', {
@@ -149,7 +130,7 @@ describe('alert for a human rollback', () => {
       await handle.result();
       expect((await registry.getDeployed(model))?.version).toBe(1);
 
-      const alerts = received.filter((r) => r.alert.model === model);
+      const alerts = receiver.received.filter((r) => r.alert.model === model);
       expect(alerts).toHaveLength(1);
       const { alert, key, signed } = alerts[0]!;
       expect(signed).toBe(true);
@@ -195,6 +176,6 @@ describe('alert for a human rollback', () => {
       previousVersion: 2,
     });
     expect((await registry.getDeployed(model))?.version).toBe(1);
-    expect(received.filter((r) => r.alert.model === model)).toEqual([]);
+    expect(receiver.received.filter((r) => r.alert.model === model)).toEqual([]);
   });
 });
