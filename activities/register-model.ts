@@ -75,6 +75,7 @@ export function createRegisterModel(deps: ActivityDeps) {
             device: train.device,
           },
           parentVersion: evaluation.champion?.version ?? null,
+          training: { requested: spec.trainer.resources, device: train.device, worker: train.worker },
           ...(input.approval && { approval: input.approval }),
           ...(tuning && { tuning }),
         },

@@ -78,6 +78,8 @@ export async function modelsShowCommand(ref: string): Promise<void> {
     print(`  dataset:   ${v.lineage.datasetUri} sha256 ${v.lineage.datasetSha256} (${v.lineage.datasetRows} rows)`);
     print(`  profile:   ${v.lineage.profileUri}`);
     print(`  trainer:   ${v.lineage.trainer} ${JSON.stringify(v.lineage.hyperparameters)}`);
+    const t = v.lineage.training;
+    if (t) print(`  trained:   on ${t.device} by ${t.worker} (${t.requested} requested)`);
     print(`  code:      ${v.lineage.codeVersion}; spec sha256 ${v.lineage.specHash}`);
     print(`  parent:    ${v.lineage.parentVersion !== null ? `v${v.lineage.parentVersion}` : '-'}`);
     if (v.lineage.tuning) for (const line of tuningLines(v.lineage.tuning)) print(line);

@@ -20,6 +20,11 @@ export interface Lineage {
   approval?: { decision: 'approved' | 'rejected'; by: string; reason: string; decidedAt: string; timedOut: boolean };
   /** The hyperparameter search that chose this model (spec `tuning`): every trial and the winner. */
   tuning?: TuningLineage;
+  /**
+   * Where it was trained: the device the spec asked for, the one the worker declared, and the worker's identity
+   * (`gpu-worker@<pid>(cpu-dev-mode)` for a GPU worker serving its queue on CPU). Absent in older versions.
+   */
+  training?: { requested: 'cpu' | 'gpu'; device: 'cpu' | 'gpu'; worker: string };
 }
 
 /** One trial of a hyperparameter search in a version's lineage. */
