@@ -10,28 +10,22 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDeployModel } from '../../activities/deploy-model.js';
 import type { ControllerStatus } from '../../contracts/controller.js';
 import { controllerStatusQuery, manualRetrainSignal } from '../../contracts/messages.js';
 import { controllerWorkflowId } from '../../contracts/workflow-ids.js';
-import { createTestDatabase, type TestDatabase } from '../../infra/postgres-test.js';
 import type { AlertEvent } from '../../lib/spec/alerts-spec.js';
 import { loadSpecFile } from '../../lib/spec/load-spec.js';
 import type { PipelineSpec } from '../../lib/spec/pipeline-spec.js';
-import { createCpuWorker } from '../../workers/create-workers.js';
-import { createWorkerRuntime, type WorkerRuntime } from '../../workers/runtime.js';
+import { startE2eStack, type E2eStack } from '../e2e/e2e-stack.js';
 import { newVersion } from '../registry/helpers/fixtures.js';
 import { startAlertReceiver, type AlertReceiver } from './alert-receiver.js';
 
 const SECRET = 'pipeline-alert-secret';
 
 let dir: string;
-let db: TestDatabase;
-let runtime: WorkerRuntime;
-let worker: Worker;
-let running: Promise<void>;
+let stack: E2eStack;
 let client: Client;
 let receiver: AlertReceiver;
 let taskQueue: string;
@@ -40,41 +34,22 @@ let base: PipelineSpec;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'pipeline-alerts-'));
   receiver = await startAlertReceiver(SECRET);
-  const hook = receiver.url;
-
-  db = await createTestDatabase({ baseUrl: inject('databaseUrl'), prefix: 'mlops_alerts' });
-  const address = inject('temporalAddress');
-  taskQueue = `pipeline-alerts-${Date.now().toString(36)}`;
-  runtime = await createWorkerRuntime(
-    {
-      TEMPORAL_ADDRESS: address,
-      TEMPORAL_NAMESPACE: 'default',
-      DATABASE_URL: db.url,
-      MLOPS_ARTIFACTS_URL: `file://${path.join(dir, 'artifacts')}/`,
-      MLOPS_DB_POOL_SIZE: 4,
-      MLOPS_ALERT_WEBHOOK_URL: hook,
+  stack = await startE2eStack(dir, 'pipeline_alerts', {
+    env: {
+      MLOPS_ALERT_WEBHOOK_URL: receiver.url,
       MLOPS_ALERT_WEBHOOK_SECRET: SECRET,
       TEMPORAL_UI_URL: inject('temporalUiUrl'),
     },
-    { device: 'cpu', identity: `cpu-worker@pipeline-alerts:${process.pid}` },
-  );
-  client = runtime.deps.temporal;
-  worker = await createCpuWorker({
-    address,
-    namespace: 'default',
-    deps: { ...runtime.deps, cpuTaskQueue: taskQueue },
-    taskQueue,
+    serving: false,
   });
-  running = worker.run();
+  client = stack.deps.temporal;
+  taskQueue = stack.taskQueue;
   const fromYaml = await loadSpecFile('examples/churn/pipeline.yaml');
   base = { ...fromYaml, trainer: { ...fromYaml.trainer, resources: 'cpu' } };
 }, 300_000);
 
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await runtime?.close();
-  await db?.drop();
+  await stack?.stop();
   await receiver?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 }, 120_000);
@@ -136,7 +111,7 @@ describe('alerts from the worker', () => {
   });
 
   it('posts a rollback alert when live replicas do not load the new version', async () => {
-    const { registry } = runtime.deps;
+    const { registry } = stack.deps;
     const model = 'alerts-rollback';
     const spec = { ...(newVersion(model, 'x').spec as object), alerts: { events: ['rollback'] } };
     await registry.registerVersion(newVersion(model, 'run-v1', { spec }));
@@ -151,7 +126,7 @@ describe('alerts from the worker', () => {
       heartbeatAt: new Date().toISOString(),
       error: 'model v2: checksum mismatch',
     });
-    const deploy = createDeployModel(runtime.deps);
+    const deploy = createDeployModel(stack.deps);
     const env = new MockActivityEnvironment();
     await expect(
       env.run(deploy, { model, version: 2, runId: 'pipeline-alerts-rollback-1', readyTimeoutMs: 300 }),

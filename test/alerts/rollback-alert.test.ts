@@ -6,58 +6,33 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ModelPromotionInput, ModelPromotionResult } from '../../contracts/controller.js';
-import { createTestDatabase, type TestDatabase } from '../../infra/postgres-test.js';
-import { createCpuWorker } from '../../workers/create-workers.js';
-import { createWorkerRuntime, type WorkerRuntime } from '../../workers/runtime.js';
+import { startE2eStack, type E2eStack } from '../e2e/e2e-stack.js';
 import { newVersion } from '../registry/helpers/fixtures.js';
 import { startAlertReceiver, type AlertReceiver } from './alert-receiver.js';
 
 const SECRET = 'rollback-alert-secret';
 
 let dir: string;
-let db: TestDatabase;
-let runtime: WorkerRuntime;
-let worker: Worker;
-let running: Promise<void>;
+let stack: E2eStack;
 let receiver: AlertReceiver;
-let taskQueue: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'rollback-alert-'));
   receiver = await startAlertReceiver(SECRET);
-  db = await createTestDatabase({ baseUrl: inject('databaseUrl'), prefix: 'mlops_rollback_alert' });
-  const address = inject('temporalAddress');
-  taskQueue = `rollback-alert-${Date.now().toString(36)}`;
-  runtime = await createWorkerRuntime(
-    {
-      TEMPORAL_ADDRESS: address,
-      TEMPORAL_NAMESPACE: 'default',
-      DATABASE_URL: db.url,
-      MLOPS_ARTIFACTS_URL: `file://${path.join(dir, 'artifacts')}/`,
-      MLOPS_DB_POOL_SIZE: 4,
+  stack = await startE2eStack(dir, 'rollback_alert', {
+    env: {
       MLOPS_ALERT_WEBHOOK_URL: receiver.url,
       MLOPS_ALERT_WEBHOOK_SECRET: SECRET,
       TEMPORAL_UI_URL: inject('temporalUiUrl'),
     },
-    { device: 'cpu', identity: `cpu-worker@rollback-alert:${process.pid}` },
-  );
-  worker = await createCpuWorker({
-    address,
-    namespace: 'default',
-    deps: { ...runtime.deps, cpuTaskQueue: taskQueue },
-    taskQueue,
+    serving: false,
   });
-  running = worker.run();
 }, 300_000);
 
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await runtime?.close();
-  await db?.drop();
+  await stack?.stop();
   await receiver?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 }, 120_000);
@@ -65,7 +40,7 @@ afterAll(async () => {
 /** A live serving replica that has `version` loaded, so the deploy activity returns as soon as it is recorded. */
 async function replicaServes(model: string, version: number): Promise<void> {
   const now = new Date().toISOString();
-  await runtime.deps.registry.reportReplica({
+  await stack.deps.registry.reportReplica({
     replicaId: `replica-${model}`,
     url: 'http://127.0.0.1:1',
     model,
@@ -78,9 +53,9 @@ async function replicaServes(model: string, version: number): Promise<void> {
 
 /** Runs `modelPromotion` as `mlops models promote|rollback` starts it. */
 function promotion(input: Omit<ModelPromotionInput, 'readyTimeoutMs'>): Promise<ModelPromotionResult> {
-  return runtime.deps.temporal.workflow.execute('modelPromotion', {
+  return stack.deps.temporal.workflow.execute('modelPromotion', {
     workflowId: `${input.action}-${input.model}-v${input.version}-${Date.now().toString(36)}`,
-    taskQueue,
+    taskQueue: stack.taskQueue,
     args: [{ ...input, readyTimeoutMs: 30_000 }],
   });
 }
@@ -90,7 +65,7 @@ describe('alert for a human rollback', () => {
     'posts a signed rollback alert for mlops models rollback, and none for a promotion',
     { timeout: 120_000 },
     async () => {
-      const { registry } = runtime.deps;
+      const { registry } = stack.deps;
       const model = 'alerts-human-rollback';
       const spec = { ...(newVersion(model, 'x').spec as object), alerts: { events: ['rollback'] } };
       await registry.registerVersion(newVersion(model, 'run-v1', { spec }));
@@ -112,9 +87,9 @@ describe('alert for a human rollback', () => {
       expect(receiver.received.filter((r) => r.alert.model === model)).toEqual([]);
 
       await replicaServes(model, 1);
-      const handle = await runtime.deps.temporal.workflow.start('modelPromotion', {
+      const handle = await stack.deps.temporal.workflow.start('modelPromotion', {
         workflowId: `rollback-${model}-v1-${Date.now().toString(36)}`,
-        taskQueue,
+        taskQueue: stack.taskQueue,
         args: [
           {
             model,
@@ -159,7 +134,7 @@ describe('alert for a human rollback', () => {
   );
 
   it('posts nothing for a rollback of a model whose spec leaves rollback out', { timeout: 120_000 }, async () => {
-    const { registry } = runtime.deps;
+    const { registry } = stack.deps;
     const model = 'alerts-quiet-rollback';
     const spec = { ...(newVersion(model, 'x').spec as object), alerts: { events: ['drift'] } };
     await registry.registerVersion(newVersion(model, 'quiet-run-v1', { spec }));

@@ -18,20 +18,18 @@ import { fileURLToPath } from 'node:url';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActivityDeps } from '../../activities/deps.js';
 import { trainingKeys } from '../../activities/train-model.js';
 import type { TrainModelResult } from '../../contracts/payloads.js';
-import { createTestDatabase, type TestDatabase } from '../../infra/postgres-test.js';
 import { generateChurn, toCsv } from '../../lib/data/generate-churn.js';
 import { readDataset } from '../../lib/data/read-dataset.js';
 import { loadSpecFile } from '../../lib/spec/load-spec.js';
 import type { PipelineSpec } from '../../lib/spec/pipeline-spec.js';
 import { logisticRegressionTrainer } from '../../lib/train/logistic-regression.js';
 import type { TrainerCheckpoint } from '../../lib/train/trainer.js';
-import { createCpuWorker } from '../../workers/create-workers.js';
-import { createWorkerRuntime, type WorkerRuntime } from '../../workers/runtime.js';
+import { startE2eStack, type E2eStack } from '../e2e/e2e-stack.js';
 import { builtInModel, waitGone } from './command-fixtures.js';
 import type { TrainOnceInput } from './liveness-workflows.js';
 
@@ -54,39 +52,23 @@ setTimeout(() => {
 const HEARTBEAT_TIMEOUT = '2s';
 
 let dir: string;
-let db: TestDatabase;
-let runtime: WorkerRuntime;
-let worker: Worker;
-let running: Promise<void>;
+let stack: E2eStack;
 let client: Client;
 let deps: ActivityDeps;
+let taskQueue: string;
 let baseSpec: PipelineSpec;
 let trainUri: string;
 let script: string;
 let modelFile: string;
-const taskQueue = `training-liveness-${Date.now().toString(36)}`;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'mlops-training-liveness-'));
-  db = await createTestDatabase({ baseUrl: inject('databaseUrl'), prefix: 'mlops_liveness' });
-  const address = inject('temporalAddress');
-  runtime = await createWorkerRuntime(
-    {
-      TEMPORAL_ADDRESS: address,
-      TEMPORAL_NAMESPACE: 'default',
-      DATABASE_URL: db.url,
-      MLOPS_ARTIFACTS_URL: `file://${path.join(dir, 'artifacts')}/`,
-      MLOPS_DB_POOL_SIZE: 2,
-    },
-    { device: 'cpu', identity: `cpu-worker@training-liveness:${process.pid}` },
-  );
-  deps = { ...runtime.deps, cpuTaskQueue: taskQueue };
-  client = deps.temporal;
   const workflowBundle = await bundleWorkflowCode({
     workflowsPath: fileURLToPath(new URL('./liveness-workflows.ts', import.meta.url)),
   });
-  worker = await createCpuWorker({ address, namespace: 'default', deps, taskQueue, workflowBundle });
-  running = worker.run();
+  stack = await startE2eStack(dir, 'training_liveness', { workflowBundle, serving: false });
+  ({ deps, taskQueue } = stack);
+  client = deps.temporal;
 
   baseSpec = await loadSpecFile('examples/churn/pipeline.yaml');
   const csv = toCsv(generateChurn({ rows: 600, seed: 5 }));
@@ -103,10 +85,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await runtime?.close();
-  await db?.drop();
+  await stack?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
