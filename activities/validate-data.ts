@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { ValidateDataInput, ValidateDataResult } from '../contracts/payloads.js';
+import { ArtifactChecksumError, ArtifactNotFoundError } from '../lib/artifacts/errors.js';
 import { DatasetError, type DataIssue } from '../lib/data/errors.js';
 import { readDatasetStream } from '../lib/data/read-dataset-stream.js';
 import { profileTable, type DatasetProfile } from '../lib/data/profile.js';
@@ -54,13 +55,25 @@ export function createValidateData(deps: ActivityDeps) {
       const issues = [...read.issues];
       const { skew } = spec.validation;
       const champion = skew.severity === 'off' ? null : await deps.registry.getVersionByAlias(spec.model, 'champion');
-      let skewNote: DataIssue | null = null;
       if (champion && skew.severity !== 'off') {
         const profileUri = champion.lineage.profileUri;
+        let reference: DatasetProfile | null = null;
         try {
-          const reference = JSON.parse(
-            new TextDecoder().decode(await deps.artifacts.get(profileUri)),
-          ) as DatasetProfile;
+          reference = JSON.parse(new TextDecoder().decode(await deps.artifacts.get(profileUri))) as DatasetProfile;
+        } catch (err) {
+          // A missing, corrupt or unparsable profile skips the check visibly; an unreachable store is rethrown, so
+          // the activity is retried rather than passing the gate without its skew check.
+          if (!(
+            err instanceof ArtifactNotFoundError ||
+            err instanceof ArtifactChecksumError ||
+            err instanceof SyntaxError
+          ))
+            throw err;
+          const note = skewSkipped(profileUri, err);
+          ctx.log.warn(note.message);
+          issues.push(note);
+        }
+        if (reference !== null) {
           issues.push(
             ...skewIssues(reference, read.table, {
               method: skew.method,
@@ -70,10 +83,6 @@ export function createValidateData(deps: ActivityDeps) {
               referenceVersion: champion.version,
             }),
           );
-        } catch (err) {
-          skewNote = skewSkipped(profileUri, err);
-          ctx.log.warn(skewNote.message);
-          issues.push(skewNote);
         }
       }
       const report = validateDataset(read.table, spec, {
@@ -82,7 +91,6 @@ export function createValidateData(deps: ActivityDeps) {
         minRows: spec.validation.minRows,
         severity: spec.validation.severity,
       });
-      if (skewNote !== null && !report.summary.includes('skew check skipped')) report.summary += '; skew check skipped';
       const reportUri = await store(report);
       if (!report.passed) return { ...gateResult(report, reportUri), dataset };
 

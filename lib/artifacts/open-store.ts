@@ -68,8 +68,8 @@ export async function readUri(uri: string, options: ReadUriOptions = {}): Promis
 /**
  * Opens the object at a `file://` or `s3://` URI for reading in chunks (files in 4 MiB chunks, S3 bodies as they
  * arrive), so that memory does not grow with the object. Fails like {@link readUri} when opening: missing objects
- * throw ArtifactNotFoundError naming the URI, unsupported URIs ArtifactUriError, and S3 client errors (unreachable
- * endpoint) propagate. The sha256 is computed while streaming; after the last chunk it is verified against
+ * throw ArtifactNotFoundError naming the URI, unsupported URIs ArtifactUriError, an unreachable S3 endpoint
+ * ArtifactStoreUnreachableError naming the URI and endpoint (retryable), other S3 client errors as the SDK throws them. The sha256 is computed while streaming; after the last chunk it is verified against
  * `expectedSha256` and the recorded checksum (S3 metadata, `.sha256` sidecar), so the end of the iteration may throw
  * ArtifactChecksumError, and `stream.sha256()` gives it. Read the stream to the end or call `close()`.
  */

@@ -17,6 +17,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import type { ArtifactRef, ArtifactStore, PutOptions } from './artifact-store.js';
 import { ArtifactNotFoundError, ArtifactStoreUnreachableError, ArtifactUriError } from './errors.js';
 import { sha256Hex, toBytes, validateKey, verifySha256 } from './keys.js';
+import { isNetworkError } from '../network-errors.js';
 
 export const MULTIPART_THRESHOLD_BYTES = 8 * 1024 * 1024;
 /** User-metadata key of the checksum (sent as the `x-amz-meta-sha256` header). */
@@ -121,19 +122,11 @@ export function isS3NotFound(err: unknown): boolean {
   );
 }
 
-const NETWORK_CODES =
-  /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH|EPIPE|socket hang up/;
-
 /** Whether an S3 client error happened before any HTTP response (connection refused, DNS, socket timeout). */
 export function isS3Unreachable(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number }; $response?: unknown } | null;
   if (!(err instanceof Error) || e?.$metadata?.httpStatusCode !== undefined || e?.$response !== undefined) return false;
-  const code = (err as { code?: unknown }).code;
-  return (
-    (typeof code === 'string' && NETWORK_CODES.test(code)) ||
-    err.name === 'TimeoutError' ||
-    NETWORK_CODES.test(err.message)
-  );
+  return isNetworkError(err) || err.name === 'TimeoutError';
 }
 
 /** The endpoint a client sends to, for messages: its configured URL, else AWS's default. */

@@ -118,7 +118,8 @@ export async function openFileStream(file: string, expectedSha256?: string): Pro
 
 /**
  * Opens an S3 object for streaming (one GetObject; the body is read as it arrives). NoSuchKey (and 404) throw
- * ArtifactNotFoundError now; client errors (unreachable endpoint, credentials) propagate as the SDK throws them.
+ * ArtifactNotFoundError now; an unreachable endpoint ArtifactStoreUnreachableError (from the shared client's
+ * middleware); other client errors (credentials) propagate as the SDK throws them.
  * The `sha256` metadata written by an S3ArtifactStore is checked at the end.
  */
 export async function openS3Stream(client: S3Client, loc: S3Location, expectedSha256?: string): Promise<UriStream> {

@@ -1,14 +1,13 @@
 import type { FeatureSpec } from '../spec/pipeline-spec.js';
 import type { ColumnSlot, TableBuilder } from './columns.js';
+import { clip } from '../clip.js';
+import { normalizeName } from '../spec/column-name.js';
 
 /**
  * Column names are matched after Unicode NFC normalization on both sides, so a header written in NFD
  * ("cafe\u0301") matches the spec's NFC "café". Names that still differ only by case, spaces or compatibility
  * forms are not matched, but the missing-column message suggests them ("did you mean ...").
  */
-
-/** The form names are matched in. */
-export const normalizeName = (name: string): string => name.normalize('NFC');
 
 /** A looser form, only for "did you mean" hints: compatibility forms folded, lower case, no whitespace. */
 const looseName = (name: string): string => name.normalize('NFKC').toLowerCase().replace(/\s+/g, '');
@@ -50,7 +49,7 @@ export class SpecColumns {
 }
 
 /** A quoted name, at most 80 characters of it (a column name can be anything, e.g. a 20 MB header line). */
-const q = (name: string): string => (name.length > 80 ? `${name.slice(0, 77)}...` : name);
+const q = (name: string): string => clip(name, 80);
 
 /** ` (did you mean "X"?)` when a found, unmatched name differs from `wanted` only by case, spaces or form. */
 function didYouMean(wanted: string, unmatched: readonly string[]): string {

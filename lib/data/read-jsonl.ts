@@ -5,6 +5,7 @@ import { duplicateKeys } from './json-keys.js';
 import type { ReadDatasetOptions, ReadDatasetResult } from './read-dataset.js';
 import type { TextDatasetReader } from './read-text.js';
 import { finishTable, TableReader } from './table-reader.js';
+import { clip } from '../clip.js';
 
 /** JSONL bytes are decoded at most this many at a time (a whole file in one string could pass V8's limit). */
 const DECODE_BYTES = 16 << 20;
@@ -139,7 +140,7 @@ export class JsonlTableReader extends TableReader implements TextDatasetReader {
     const builder = this.builder;
     if (slot !== undefined) builder.set(slot, row, null);
     const { source } = this;
-    const name = key.length > 80 ? `${key.slice(0, 77)}...` : key;
+    const name = clip(key, 80);
     builder.issues.add(
       slot !== undefined ? 'error' : 'warning',
       'duplicate_column',

@@ -4,9 +4,10 @@ import { CsvRecordReader } from './csv-records.js';
 import { DatasetError, MAX_RECORD_BYTES } from './errors.js';
 import type { ReadDatasetOptions, ReadDatasetResult } from './read-dataset.js';
 import { JsonlTableReader } from './read-jsonl.js';
-import { clip, finishTable, TableReader } from './table-reader.js';
+import { clip } from '../clip.js';
+import { finishTable, TableReader } from './table-reader.js';
 
-export { clip, finishTable } from './table-reader.js';
+export { finishTable } from './table-reader.js';
 
 /**
  * The CSV and JSONL table readers behind `readDataset` (all bytes pushed at once) and `readDatasetStream` (bytes

@@ -7,11 +7,6 @@ import type { ReadDatasetOptions, ReadDatasetResult } from './read-dataset.js';
 /** Extrapolate the row count from a sample only when it is at least this big (else grow as rows come). */
 const MIN_SAMPLE_BYTES = 1 << 20;
 
-/** Keeps messages short when a header is one enormous line. */
-export function clip(text: string, max = 200): string {
-  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
-}
-
 /** The result, or a {@link DatasetError} when no row is usable. */
 export function finishTable(builder: TableBuilder, columns: string[], source: string): ReadDatasetResult {
   const issues = builder.issues.list();

@@ -10,6 +10,7 @@ import {
   type CheckContext,
   type Finding,
 } from './validate-checks.js';
+import { clip } from '../clip.js';
 
 export { MISSING_WARNING_RATE, RANGE_ERROR_SHARE } from './validate-checks.js';
 
@@ -214,7 +215,7 @@ function applySeverity(found: Finding[], severity: Readonly<Partial<Record<strin
  */
 export function unreadableDatasetReport(message: string): ValidationReport {
   const anomaly: Anomaly = { severity: 'error', code: 'unreadable_dataset', message, count: 1, examples: [] };
-  const short = message.length > 200 ? `${message.slice(0, 197)}...` : message;
+  const short = clip(message, 200);
   return {
     rows: 0,
     errors: 1,

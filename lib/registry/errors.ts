@@ -2,6 +2,7 @@
  * Errors of the model registry. Their `name`s are stable: Temporal reports an activity failure's type as the error's
  * name, so retry policies can list `RegistryNotFoundError` and `RegistryConflictError` as non-retryable.
  */
+import { NETWORK_ERROR_CODES } from '../network-errors.js';
 
 /** Base class of registry errors; `retryable` says whether trying again later can succeed. */
 export abstract class RegistryError extends Error {
@@ -42,16 +43,7 @@ export class RegistryConflictError extends RegistryError {
 }
 
 const CONNECTION_ERROR_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
+  ...NETWORK_ERROR_CODES,
   '57P01', // admin_shutdown
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now (starting up / shutting down)

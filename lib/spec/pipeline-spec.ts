@@ -9,6 +9,7 @@ import { monitoringSchema } from './monitoring-spec.js';
 import { trainerSchema, trainerTaskProblem } from './trainer-spec.js';
 import { tuningProblems, tuningSchema } from './tuning-spec.js';
 import { validationSchema } from './validation-spec.js';
+import { normalizeName } from './column-name.js';
 
 /** Name rule shared by models and features: safe in workflow IDs, file paths and SQL identifiers we build. */
 const identifier = z
@@ -118,7 +119,7 @@ export const pipelineSpecSchema = z
   .superRefine((spec, ctx) => {
     const seen = new Map<string, number>();
     // Names are compared as the reader matches them (NFC): two spellings of one name would read the same column.
-    const nfc = (name: string): string => name.normalize('NFC');
+    const nfc = normalizeName;
     spec.features.forEach((f, i) => {
       const prev = seen.get(nfc(f.name));
       if (prev !== undefined) {

@@ -2,9 +2,7 @@
 import { sortedNonNaN } from './sort-float64.js';
 
 /** The non-NaN values of `values`, sorted ascending, in a new Float64Array (radix-sorted, see `sort-float64.ts`). */
-export function sortedFinite(values: Float64Array): Float64Array {
-  return sortedNonNaN(values);
-}
+export const sortedFinite = sortedNonNaN;
 
 /**
  * Quantile `q` (0..1) of ascending `sorted` values with linear interpolation between order statistics

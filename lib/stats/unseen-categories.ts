@@ -1,4 +1,5 @@
 /** Categories of current data that the reference profile does not know, as drift reports them. */
+import { clip } from '../clip.js';
 
 /**
  * Current values of a categorical feature that are not among the reference profile's categories. JSON-shaped.
@@ -20,7 +21,7 @@ export interface UnseenCategories {
 export const UNSEEN_EXAMPLES = 5;
 
 /** A value as examples quote it (at most 60 characters). */
-export const clipValue = (v: string): string => (v.length > 60 ? `${v.slice(0, 57)}...` : v);
+export const clipValue = (v: string): string => clip(v, 60);
 
 /** The first few distinct non-missing values not in `known` (only called when there are some). */
 export function unseenExamples(values: ReadonlyArray<string | null>, known: ReadonlyMap<string, number>): string[] {
