@@ -16,7 +16,7 @@ const PERMANENT = new Set([
   'TrainingDataError',
   'TrainingDivergedError',
   'TrainerCommandError',
-  // A hung or overrunning trainer program: a retry would hang again (and could run beside the old attempt).
+  // A hung or overrunning trainer program (already killed with its process group): a retry would hang again.
   'TrainerTimeoutError',
   'TrainerModelError',
   'FeatureMismatchError',

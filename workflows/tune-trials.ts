@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, isCancellation } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, isCancellation, patched } from '@temporalio/workflow';
 import type { TrainModelInput, TrainModelResult, TuningSummary, TuningTrialResult } from '../contracts/payloads.js';
 import type { PipelineSpec } from '../lib/spec/pipeline-spec.js';
 import { resolveTuning } from '../lib/spec/tuning-spec.js';
@@ -100,10 +100,21 @@ export async function runTuning(
     }
   };
 
-  // Bounded concurrency: `maxParallel` lanes, each taking the next trial when its previous one ends.
+  // Bounded concurrency: `maxParallel` lanes, each taking the next trial when its previous one ends. A failure that
+  // ends the search (not a failed trial: e.g. no GPU worker with gpuFallback fail) stops the other lanes from
+  // starting more trials.
   let next = 0;
+  let stopped = false;
   const lane = async (): Promise<void> => {
-    while (next < plans.length) await runTrial(plans[next++]!);
+    while (next < plans.length) {
+      if (stopped && patched('tuning-stops-on-fatal-failure')) return;
+      try {
+        await runTrial(plans[next++]!);
+      } catch (err) {
+        stopped = true;
+        throw err;
+      }
+    }
   };
   await Promise.all(Array.from({ length: Math.min(tuning.maxParallel, total) }, lane));
   results.sort((a, b) => a.number - b.number);

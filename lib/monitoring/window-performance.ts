@@ -2,9 +2,7 @@ import { binaryMetricsForLabels } from '../eval/metrics.js';
 import type { ModelTask } from '../eval/model-outputs.js';
 import { multiclassMetricsForLabels } from '../eval/multiclass-metrics.js';
 import { regressionMetricsForLabels } from '../eval/regression-metrics.js';
-
-/** Metrics where lower is better (the monitor's view: a breach is a rise above the bound). */
-const LOWER_IS_BETTER: ReadonlySet<string> = new Set(['log_loss', 'rmse', 'mae']);
+import { LOWER_IS_BETTER } from '../spec/evaluation-spec.js';
 
 /** The metrics a window computes per task, and the one judged when the primary metric is not among them. */
 const WINDOW_METRICS: Readonly<Record<ModelTask, { metrics: readonly string[]; fallback: string }>> = {

@@ -23,6 +23,13 @@ export const METRICS_BY_TASK: Readonly<
   regression: ['rmse', 'mae', 'r2'],
 };
 
+/** Metrics where lower is better (a ceiling rather than a floor; minimised by tuning). */
+export const LOWER_IS_BETTER: ReadonlySet<string> = new Set<z.output<typeof metricNameSchema>>([
+  'log_loss',
+  'rmse',
+  'mae',
+]);
+
 /** `evaluation.slices`: metrics per value of categorical features, and the no-regression-on-any-slice gate. */
 export const evaluationSlicesSchema = z.strictObject({
   /** Categorical features to slice the holdout by: one slice per value, plus the missing value as its own slice. */

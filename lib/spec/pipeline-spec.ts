@@ -175,5 +175,4 @@ export type FeatureSpec = z.output<typeof featureSpecSchema>;
 export type MetricName = z.output<typeof metricNameSchema>;
 export type Task = z.output<typeof taskSchema>;
 
-/** Metrics where lower is better. */
-export const LOWER_IS_BETTER: ReadonlySet<MetricName> = new Set(['log_loss', 'rmse', 'mae']);
+export { LOWER_IS_BETTER } from './evaluation-spec.js';

@@ -120,4 +120,20 @@ tuning: { search: grid, trials: 5, space: { l2: { values: [0, 0.1] } } }
     expect(tooMany).toEqual([{ path: 'tuning.trials', message: 'grid search has 2 grid point(s), fewer than 5' }]);
     expect(problemsOf(`${BASE}\nsplit: { validation: 1 }\n`).map((p) => p.path)).toEqual(['split.validation']);
   });
+
+  it('bounds a grid search: more than 1000 points needs trials, more than 100,000 is refused', () => {
+    const values = `[${Array.from({ length: 40 }, (_, i) => i / 100).join(', ')}]`;
+    const twoDims = `space: { l2: { values: ${values} }, learningRate: { values: ${values.replace('[0,', '[0.001,')} } }`;
+    expect(problemsOf(`${BASE}\ntuning: { search: grid, ${twoDims} }\n`)).toEqual([
+      {
+        path: 'tuning.trials',
+        message: 'grid search has 1600 grid points, more than 1000 trials: set trials to sample some of them',
+      },
+    ]);
+    expect(() => parseSpec(`${BASE}\ntuning: { search: grid, trials: 20, ${twoDims} }\n`, 'spec.yaml')).not.toThrow();
+    const fourDims = `space: { l2: { values: ${values} }, learningRate: { values: ${values.replace('[0,', '[0.001,')} }, epochs: { values: [${Array.from({ length: 40 }, (_, i) => i + 1).join(', ')}] }, batchSize: { values: [${Array.from({ length: 40 }, (_, i) => i + 1).join(', ')}] } }`;
+    expect(problemsOf(`${BASE}\ntuning: { search: grid, trials: 20, ${fourDims} }\n`)).toEqual([
+      { path: 'tuning.space', message: 'grid search has 2560000 grid points; at most 100000' },
+    ]);
+  });
 });

@@ -1,5 +1,11 @@
 import { z } from 'zod';
+import { LOWER_IS_BETTER, METRICS_BY_TASK } from './evaluation-spec.js';
 import { trainerSchema } from './trainer-spec.js';
+
+/** Most trials of one search (each is an activity in the pipeline's history). */
+export const MAX_TRIALS = 1000;
+/** Most grid points a grid search may span (the sampler draws from them inside the workflow). */
+export const MAX_GRID_POINTS = 100_000;
 
 /** A hyperparameter's candidate values, tried as listed (grid) or drawn uniformly (random). */
 const valuesSchema = z.strictObject({
@@ -25,15 +31,6 @@ const rangeSchema = z
 /** One dimension of the search space. */
 export const searchDimensionSchema = z.union([valuesSchema, rangeSchema]);
 
-/** Validation metrics a tuning run can optimise, per task (computed on the validation split). */
-export const TUNING_METRICS = {
-  binary: ['log_loss', 'roc_auc', 'accuracy', 'f1', 'precision', 'recall'],
-  multiclass: ['log_loss', 'accuracy', 'macro_f1'],
-  regression: ['rmse', 'mae', 'r2'],
-} as const satisfies Record<'binary' | 'multiclass' | 'regression', readonly string[]>;
-
-const LOWER_IS_BETTER: ReadonlySet<string> = new Set(['log_loss', 'rmse', 'mae']);
-
 /**
  * The spec's optional `tuning` section: hyperparameter search over `space`, `trials` training runs (at most
  * `maxParallel` at once), the best by `metric` on the validation split continues to evaluation. Nothing here has a
@@ -41,7 +38,7 @@ const LOWER_IS_BETTER: ReadonlySet<string> = new Set(['log_loss', 'rmse', 'mae']
  */
 export const tuningSchema = z.strictObject({
   /** Number of trials (grid search: at most the number of grid points; default: all of them). */
-  trials: z.number().int().min(1).max(1000).optional(),
+  trials: z.number().int().min(1).max(MAX_TRIALS).optional(),
   /** Trials training at the same time (bounded concurrency). */
   maxParallel: z.number().int().min(1).max(64).default(2),
   /** Validation metric to optimise (default log_loss for classification, rmse for regression). */
@@ -154,7 +151,16 @@ export function tuningProblems(tuning: TuningSpec, task: 'binary' | 'multiclass'
   const grid = gridSize(tuning.space);
   if (tuning.search === 'grid' && grid > 0 && tuning.trials !== undefined && tuning.trials > grid)
     problems.push({ path: ['trials'], message: `grid search has ${grid} grid point(s), fewer than ${tuning.trials}` });
-  const metrics: readonly string[] = TUNING_METRICS[task];
+  // Every trial is an activity in the pipeline's history, and the sampler enumerates the grid inside the workflow.
+  if (tuning.search === 'grid' && tuning.trials === undefined && grid > MAX_TRIALS)
+    problems.push({
+      path: ['trials'],
+      message: `grid search has ${grid} grid points, more than ${MAX_TRIALS} trials: set trials to sample some of them`,
+    });
+  if (tuning.search === 'grid' && grid > MAX_GRID_POINTS)
+    problems.push({ path: ['space'], message: `grid search has ${grid} grid points; at most ${MAX_GRID_POINTS}` });
+  // The task's evaluation metrics, computed on the validation split.
+  const metrics: readonly string[] = METRICS_BY_TASK[task];
   if (tuning.metric !== undefined && !metrics.includes(tuning.metric))
     problems.push({
       path: ['metric'],
