@@ -24,10 +24,10 @@ export interface TrainingHeartbeat {
 }
 
 /**
- * Artifact keys of a pipeline run's training outputs. Checkpoints alternate between two keys by epoch parity, so a
- * crash while one is being written always leaves the other, complete, one to resume from. The `command` trainer's
- * checkpoints (packed files of an external program, format `mlops.command-checkpoint/v1`) use keys of their own,
- * `commandCheckpoints`: each goes to the key that does not hold the newest one.
+ * Artifact keys of a pipeline run's training outputs. Checkpoints alternate between two keys (each goes to the one
+ * that does not hold the newest), so a crash while one is being written always leaves the other, complete, one to
+ * resume from. The `command` trainer's checkpoints (packed files of an external program, format
+ * `mlops.command-checkpoint/v1`) use keys of their own, `commandCheckpoints`.
  */
 export function trainingKeys(
   model: string,
@@ -41,38 +41,29 @@ export function trainingKeys(
   };
 }
 
-/** The newest complete command-trainer checkpoint of this run (the trainer still checks its fingerprint). */
-async function latestCommandCheckpoint(
-  deps: ActivityDeps,
-  keys: readonly string[],
-  warn: (message: string, meta: Record<string, unknown>) => void,
-): Promise<{ key: string; epoch: number; bytes: Uint8Array } | null> {
-  let best: { key: string; epoch: number; bytes: Uint8Array } | null = null;
-  for (const key of keys) {
-    if (!(await deps.artifacts.exists(key))) continue;
-    try {
-      const bytes = await deps.artifacts.get(key);
-      const { epoch } = readCommandCheckpointHeader(bytes).header;
-      if (!best || epoch > best.epoch) best = { key, epoch, bytes };
-    } catch (err) {
-      warn('command checkpoint unreadable; using the other one', { key, error: (err as Error).message });
-    }
-  }
-  return best;
+/** A stored checkpoint of this run: its key, epoch and decoded value. */
+interface StoredCheckpoint<T> {
+  key: string;
+  epoch: number;
+  value: T;
 }
 
-/** The newest readable checkpoint of this run (the trainer still checks it belongs to the same data and spec). */
-async function latestCheckpoint(
+/**
+ * The newest readable checkpoint among `keys` (the trainer still checks it belongs to the same data and spec); an
+ * unreadable one (a crash while writing it?) is skipped with a warning. `decode` reads one stored object.
+ */
+async function newestCheckpoint<T>(
   deps: ActivityDeps,
   keys: readonly string[],
+  decode: (bytes: Uint8Array) => { epoch: number; value: T },
   warn: (message: string, meta: Record<string, unknown>) => void,
-): Promise<{ key: string; checkpoint: TrainerCheckpoint } | null> {
-  let best: { key: string; checkpoint: TrainerCheckpoint } | null = null;
+): Promise<StoredCheckpoint<T> | null> {
+  let best: StoredCheckpoint<T> | null = null;
   for (const key of keys) {
     if (!(await deps.artifacts.exists(key))) continue;
     try {
-      const checkpoint = JSON.parse(new TextDecoder().decode(await deps.artifacts.get(key))) as TrainerCheckpoint;
-      if (!best || checkpoint.epoch > best.checkpoint.epoch) best = { key, checkpoint };
+      const { epoch, value } = decode(await deps.artifacts.get(key));
+      if (!best || epoch > best.epoch) best = { key, epoch, value };
     } catch (err) {
       warn('checkpoint unreadable (a crash while writing it?); using the other one', {
         key,
@@ -82,6 +73,16 @@ async function latestCheckpoint(
   }
   return best;
 }
+
+const decodeTrainerCheckpoint = (bytes: Uint8Array): { epoch: number; value: TrainerCheckpoint } => {
+  const value = JSON.parse(new TextDecoder().decode(bytes)) as TrainerCheckpoint;
+  return { epoch: value.epoch, value };
+};
+
+const decodeCommandCheckpoint = (bytes: Uint8Array): { epoch: number; value: Uint8Array } => ({
+  epoch: readCommandCheckpointHeader(bytes).header.epoch,
+  value: bytes,
+});
 
 /** Longest time between two heartbeats of a running training activity. */
 const MAX_HEARTBEAT_INTERVAL_MS = 5000;
@@ -177,22 +178,27 @@ export function createTrainModel(deps: ActivityDeps) {
           ctx.log.warn(m, meta);
         };
         const external = trainer.algorithm === COMMAND_ALGORITHM;
-        const found = external
-          ? await latestCommandCheckpoint(deps, keys.commandCheckpoints, warn)
-          : await latestCheckpoint(deps, keys.checkpoints, warn);
-        const resume = found && 'checkpoint' in found ? found : null;
-        const commandCheckpoint = found && 'bytes' in found ? found : null;
-        const checkpoint = resume?.checkpoint ?? null;
-        let newestCommandKey = commandCheckpoint?.key ?? null;
-        if (found) {
-          const epoch = 'checkpoint' in found ? found.checkpoint.epoch : found.epoch;
-          ctx.log.info('resuming training from checkpoint', { epoch, key: found.key, attempt: ctx.info.attempt });
-        }
-        last = {
-          ...last,
-          epoch: checkpoint?.epoch ?? commandCheckpoint?.epoch ?? 0,
-          checkpointKey: found?.key ?? last.checkpointKey,
+        const slots = external ? keys.commandCheckpoints : keys.checkpoints;
+        const resume = external ? null : await newestCheckpoint(deps, slots, decodeTrainerCheckpoint, warn);
+        const commandCheckpoint = external ? await newestCheckpoint(deps, slots, decodeCommandCheckpoint, warn) : null;
+        const found = resume ?? commandCheckpoint;
+        if (found)
+          ctx.log.info('resuming training from checkpoint', {
+            epoch: found.epoch,
+            key: found.key,
+            attempt: ctx.info.attempt,
+          });
+        // Each new checkpoint goes to the slot that does not hold the newest one, so a crash while writing it always
+        // leaves the other, complete, one (whether the trainer checkpoints every epoch or every other one).
+        let newestKey = found?.key ?? null;
+        const store = async (bytes: string | Uint8Array, contentType: string): Promise<void> => {
+          const key = newestKey === slots[0] ? slots[1] : slots[0];
+          await deps.artifacts.put(key, bytes, { contentType });
+          newestKey = key;
+          last = { ...last, checkpointKey: key };
+          ctx.heartbeat(last);
         };
+        last = { ...last, epoch: found?.epoch ?? 0, checkpointKey: found?.key ?? last.checkpointKey };
         ctx.heartbeat(last);
         const result = await trainer.train({
           table,
@@ -201,28 +207,15 @@ export function createTrainModel(deps: ActivityDeps) {
           hyperparameters,
           seed: spec.split.seed,
           validation: carved?.validation,
-          checkpoint,
-          commandCheckpoint: commandCheckpoint?.bytes ?? null,
+          checkpoint: resume?.value ?? null,
+          commandCheckpoint: commandCheckpoint?.value ?? null,
           signal: ctx.cancellationSignal,
           onProgress: (p) => {
             last = { ...last, epoch: p.epoch, epochs: p.epochs, loss: p.loss };
             ctx.heartbeat(last);
           },
-          onCheckpoint: async (c) => {
-            const key = keys.checkpoints[c.epoch % 2]!;
-            await deps.artifacts.put(key, JSON.stringify(c), { contentType: 'application/json' });
-            last = { ...last, checkpointKey: key };
-            ctx.heartbeat(last);
-          },
-          onCommandCheckpoint: async (c) => {
-            // Always the key that does not hold the newest checkpoint (a program may checkpoint every other epoch).
-            const [first, second] = keys.commandCheckpoints;
-            const key = newestCommandKey === first ? second : first;
-            newestCommandKey = key;
-            await deps.artifacts.put(key, c.bytes, { contentType: 'application/octet-stream' });
-            last = { ...last, checkpointKey: key };
-            ctx.heartbeat(last);
-          },
+          onCheckpoint: (c) => store(JSON.stringify(c), 'application/json'),
+          onCommandCheckpoint: (c) => store(c.bytes, 'application/octet-stream'),
         });
         if (result.checkpointIgnored !== null) {
           ctx.log.warn('checkpoint not used; training started over', {
