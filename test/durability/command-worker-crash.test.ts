@@ -229,9 +229,10 @@ describe('worker crash while a command trainer runs', () => {
       const epochsA = runs.filter((r) => r.pid === programA).map((r) => r.epoch);
       const epochsB = runs.filter((r) => r.pid !== programA).map((r) => r.epoch);
       expect(epochsB).toEqual(Array.from({ length: EPOCHS - atKill }, (_, i) => atKill + 1 + i));
-      // A's program ran at most the epoch in progress at the kill (its checkpoint not yet stored) and, orphaned, one
-      // more: its next stdout line fails (EPIPE) and ends it.
-      expect(Math.max(...epochsA) - atKill).toBeLessThanOrEqual(2);
+      // A's program ran the epochs whose checkpoints A had not stored yet when it was killed (on a loaded machine the
+      // worker lags the program by an epoch or two: seen in CI) and, orphaned, one more: its next stdout line fails
+      // (EPIPE) and ends it. Well short of the remaining epochs: it does not train on as an orphan.
+      expect(Math.max(...epochsA) - atKill).toBeLessThanOrEqual(5);
     },
   );
 });
